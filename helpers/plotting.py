@@ -177,7 +177,7 @@ def plot_snapshots(x, snapshots, ncols=3, n_sigmas=SIGMA_LEVELS):
     Returns (figure, array of Axes).  All panels share the same limits.
     """
     nrows = -(-len(snapshots) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.0 * ncols, 4.6 * nrows),
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 4.2 * nrows),
                              squeeze=False, layout="constrained")
     for ax, snap in zip(axes.flat, snapshots):
         make_plot(x, snap["r"], snap["mu"], snap["sigma"], ax=ax, legend=False,
