@@ -91,7 +91,7 @@ def test_missing_data_file_names_path_and_regeneration(nb, tmp_path):
 @pytest.mark.parametrize("content, message", [
     ("", "holds no data"),
     ("1.0,2.0\n3.0,abc\n", "other than comma-separated numbers"),
-    ("1.0,2.0\n3.0\n", "other than comma-separated numbers"),
+    ("1.0,2.0\n3.0\n", "other than comma-separated numbers: the number of columns changed from 2 to 1 at row 2$"),
     ("1.0,2.0\nnan,4.0\n", r"NaN or inf in 1 row\(s\), the first is row 1"),
     ("1.0,2.0\n3.0,inf\n", "NaN or inf"),
 ])
@@ -134,8 +134,8 @@ def test_fewer_distinct_points_than_clusters(nb):
 
 
 @pytest.mark.parametrize("pi, mu, sigma, message", [
-    (np.array([0.5, 0.6]), GOOD_MU, GOOD_SIGMA, "sum to 1; they sum to 1.1"),
-    (np.array([1.5, -0.5]), GOOD_MU, GOOD_SIGMA, "non-negative"),
+    (np.array([0.5, 0.6]), GOOD_MU, GOOD_SIGMA, "must sum to 1; they sum to 1.1"),
+    (np.array([1.5, -0.5]), GOOD_MU, GOOD_SIGMA, r"non-negative; pi\[1\] is -0.5"),
     (GOOD_PI, np.zeros((2, 3)), GOOD_SIGMA, r"expected pi \(K,\), mu \(K, \d\)"),
     (np.array([1.0]), GOOD_MU, GOOD_SIGMA, "expected pi"),
     (GOOD_PI, GOOD_MU, np.array([np.eye(2), [[1.0, 0.5], [0.0, 1.0]]]), r"sigma\[1\] is not symmetric"),
