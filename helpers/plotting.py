@@ -244,11 +244,12 @@ def animate_em(x, snapshots, interval=500, n_sigmas=SIGMA_LEVELS, figsize=(6.4, 
 
 
 # matplotlib's player draws its buttons with an icon font fetched from the web; these
-# characters replace the icons so that the player also works offline.
+# characters replace the icons so that the player also works offline.  All of them are in
+# the fonts every system has (the dedicated media-control characters are not).
 _BUTTON_ICONS = {
-    "fa fa-minus": "&minus;", "fa fa-fast-backward": "&#x23EE;", "fa fa-step-backward": "&#x25C1;",
-    "fa fa-play fa-flip-horizontal": "&#x25C0;", "fa fa-pause": "&#x23F8;", "fa fa-play": "&#x25B6;",
-    "fa fa-step-forward": "&#x25B7;", "fa fa-fast-forward": "&#x23ED;", "fa fa-plus": "+",
+    "fa fa-minus": "&minus;", "fa fa-fast-backward": "&#x21E4;", "fa fa-step-backward": "&#x25C1;",
+    "fa fa-play fa-flip-horizontal": "&#x25C0;", "fa fa-pause": "&#x2016;", "fa fa-play": "&#x25B6;",
+    "fa fa-step-forward": "&#x25B7;", "fa fa-fast-forward": "&#x21E5;", "fa fa-plus": "+",
 }
 
 
