@@ -117,6 +117,22 @@ def add_cov_ellipses(ax, mean, cov, color, n_sigmas=SIGMA_LEVELS, fill_alpha=0.1
     return patches
 
 
+def draw_component(ax, k, mean, cov=None, n_sigmas=SIGMA_LEVELS):
+    """Draw component k's mean (a cross) and, given its covariance, its ellipses, in COLORS[k].
+
+    Returns the list of artists drawn (ellipses first, then the mean's marker).
+    """
+    color = component_color(k)
+    artists = [] if cov is None else add_cov_ellipses(ax, mean, cov, color, n_sigmas)
+    artists += ax.plot(*mean, marker="X", markersize=15, color=color, zorder=4,
+                       markeredgecolor="white", markeredgewidth=1.5, linestyle="none")
+    return artists
+
+
+def _snapshot_title(snap):
+    return f"iteration {snap['iteration']}: ll = {snap['ll']:.3f}"
+
+
 def _point_colors(r):
     """Each point's colour is its components' colours mixed by its responsibilities r (N, K)."""
     palette = np.array([to_rgb(component_color(k)) for k in range(r.shape[1])])
@@ -144,12 +160,8 @@ def make_plot(x, r=None, mu=None, sigma=None, ll=None, ax=None, title=None,
     handles = []
     if mu is not None:
         for k, mean in enumerate(np.asarray(mu)):
-            color = component_color(k)
-            if sigma is not None:
-                add_cov_ellipses(ax, mean, sigma[k], color, n_sigmas)
-            ax.plot(*mean, marker="X", markersize=15, color=color, zorder=4,
-                    markeredgecolor="white", markeredgewidth=1.5, linestyle="none")
-            handles.append(Line2D([], [], marker="X", markersize=12, color=color,
+            draw_component(ax, k, mean, None if sigma is None else sigma[k], n_sigmas)
+            handles.append(Line2D([], [], marker="X", markersize=12, color=component_color(k),
                                   linestyle="none", label=f"component {k}"))
     if limits is None:
         lo, hi = x.min(axis=0), x.max(axis=0)
@@ -201,8 +213,7 @@ def plot_snapshots(x, snapshots, ncols=3, n_sigmas=SIGMA_LEVELS):
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.88, wspace=0.3, hspace=0.35)
     for ax, snap in zip(axes.flat, snapshots):
         make_plot(x, snap["r"], snap["mu"], snap["sigma"], ax=ax, legend=False,
-                  n_sigmas=n_sigmas,
-                  title=f"iteration {snap['iteration']}: ll = {snap['ll']:.3f}")
+                  n_sigmas=n_sigmas, title=_snapshot_title(snap))
     for ax in axes.flat[len(snapshots):]:
         ax.set_visible(False)
     fig.suptitle(f"EM from start to convergence ({sigma_label(n_sigmas)})")
@@ -231,11 +242,8 @@ def animate_em(x, snapshots, interval=500, n_sigmas=SIGMA_LEVELS, figsize=(6.4, 
         drawn.clear()
         points.set_facecolor(_point_colors(np.asarray(snap["r"])))
         for k, mean in enumerate(snap["mu"]):
-            color = component_color(k)
-            drawn.extend(add_cov_ellipses(ax, mean, snap["sigma"][k], color, n_sigmas))
-            drawn.extend(ax.plot(*mean, marker="X", markersize=15, color=color, zorder=4,
-                                 markeredgecolor="white", markeredgewidth=1.5, linestyle="none"))
-        ax.set_title(f"iteration {snap['iteration']}: ll = {snap['ll']:.3f}")
+            drawn.extend(draw_component(ax, k, mean, snap["sigma"][k], n_sigmas))
+        ax.set_title(_snapshot_title(snap))
         return drawn
 
     anim = FuncAnimation(fig, draw, frames=len(snapshots), interval=interval, blit=False)

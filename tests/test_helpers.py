@@ -161,3 +161,13 @@ def test_params_table_rows_use_component_colours():
     first, second = html.split("<tr>")[2:]
     assert helpers.COLORS[1] in first and helpers.COLORS[0] in second
     assert "0.600" in first and "0.610" in first
+
+
+def test_draw_component_returns_its_artists_in_its_colour():
+    fig, ax = plt.subplots()
+    artists = helpers.draw_component(ax, 2, (0.5, 1.0), np.eye(2), n_sigmas=(1, 2, 3))
+    assert len(artists) == 4  # three ellipses and the mean's marker
+    *ellipses, marker = artists
+    assert all(e.get_edgecolor() == to_rgba(helpers.COLORS[2]) for e in ellipses)
+    assert to_rgba(marker.get_color()) == to_rgba(helpers.COLORS[2])
+    assert helpers.draw_component(ax, 0, (0.0, 0.0))[0].get_xydata().tolist() == [[0.0, 0.0]]
