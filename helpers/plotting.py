@@ -139,6 +139,25 @@ def _point_colors(r):
     return np.clip(r @ palette, 0.0, 1.0)
 
 
+def default_limits(x, mu=None, sigma=None, n_sigmas=SIGMA_LEVELS):
+    """((xmin, xmax), (ymin, ymax)) holding the data and the means, with a 5% margin.
+
+    Each side spans at least 2% of the widest ellipse (or 1 if there is nothing to
+    go by), so that degenerate data, such as a single point, still give a sensible view
+    in which an ellipse is never thousands of times larger than the axes.
+    """
+    points = x if mu is None else np.vstack([x, mu])
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    floor = 0.0
+    if sigma is not None and len(sigma):
+        floor = 0.02 * ellipse_params(max(sigma, key=lambda s: np.linalg.eigvalsh(s)[-1]), max(n_sigmas))[0]
+    span = np.maximum(hi - lo, floor)
+    span[span == 0] = 1.0
+    center = (lo + hi) / 2
+    half = 0.55 * span  # half the span plus a 5% margin on each side
+    return tuple((c - h, c + h) for c, h in zip(center, half))
+
+
 def make_plot(x, r=None, mu=None, sigma=None, ll=None, ax=None, title=None,
               n_sigmas=SIGMA_LEVELS, legend=True, limits=None):
     """Scatter 2-D data, optionally coloured by responsibilities, with means and ellipses.
@@ -164,9 +183,7 @@ def make_plot(x, r=None, mu=None, sigma=None, ll=None, ax=None, title=None,
             handles.append(Line2D([], [], marker="X", markersize=12, color=component_color(k),
                                   linestyle="none", label=f"component {k}"))
     if limits is None:
-        lo, hi = x.min(axis=0), x.max(axis=0)
-        pad = 0.05 * (hi - lo) + 1e-9
-        limits = ((lo[0] - pad[0], hi[0] + pad[0]), (lo[1] - pad[1], hi[1] + pad[1]))
+        limits = default_limits(x, mu, sigma, n_sigmas)
     ax.set_xlim(*limits[0])
     ax.set_ylim(*limits[1])
     ax.set_aspect("equal", adjustable="box")

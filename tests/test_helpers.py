@@ -171,3 +171,22 @@ def test_draw_component_returns_its_artists_in_its_colour():
     assert all(e.get_edgecolor() == to_rgba(helpers.COLORS[2]) for e in ellipses)
     assert to_rgba(marker.get_color()) == to_rgba(helpers.COLORS[2])
     assert helpers.draw_component(ax, 0, (0.0, 0.0))[0].get_xydata().tolist() == [[0.0, 0.0]]
+
+
+def test_default_limits_hold_data_and_means_with_a_margin():
+    x = np.array([[0.0, 0.0], [10.0, 4.0]])
+    (x0, x1), (y0, y1) = helpers.default_limits(x, mu=np.array([[12.0, 2.0]]))
+    assert x0 == pytest.approx(-0.6) and x1 == pytest.approx(12.6)
+    assert y0 == pytest.approx(-0.2) and y1 == pytest.approx(4.2)
+
+
+@pytest.mark.parametrize("x", [np.array([[1.0, 2.0]]), np.repeat([[1.0, 2.0]], 5, axis=0)])
+def test_degenerate_data_still_get_a_sensible_view(x):
+    """A single (or repeated) point once gave a view 2e-9 wide: a unit ellipse became ~1e9 pixels."""
+    sigma = np.eye(2)[None]
+    (x0, x1), (y0, y1) = helpers.default_limits(x, np.zeros((1, 2)), sigma)
+    widest = 4.0  # the 2-sigma ellipse of the identity
+    assert x1 - x0 >= 0.02 * widest and y1 - y0 >= 0.02 * widest
+    np.testing.assert_allclose(helpers.default_limits(x), [[0.45, 1.55], [1.45, 2.55]])  # unit span
+    ax = helpers.make_plot(x, np.ones((len(x), 1)), np.zeros((1, 2)), sigma)
+    ax.figure.canvas.draw()
