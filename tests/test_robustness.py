@@ -21,6 +21,18 @@ def test_duplicated_points(nb):
     fit(nb, x, K=4)
 
 
+def test_the_ridge_is_what_keeps_collapsed_components_valid(nb):
+    """As in scikit-learn's test_regularisation: without the ridge, components that collapse
+    onto duplicated points stop EM with a clear message; with it, EM fits."""
+    x = np.repeat(np.array([[0.0, 0.0], [5.0, 5.0], [0.0, 9.0]]), 10, axis=0)
+    start = nb.init_params(x, 3, np.random.default_rng(0), reg_covar=0.0)
+    with pytest.raises(ValueError, match=r"not positive definite .* keep reg_covar > 0"):
+        nb.run_em(x, *start, reg_covar=0.0)
+    pi, mu, sigma, _ = fit(nb, x, K=3)
+    np.testing.assert_allclose(np.sort(pi), [1 / 3] * 3, atol=1e-9)
+    np.testing.assert_allclose(sigma, np.broadcast_to(1e-6 * np.eye(2), (3, 2, 2)), atol=1e-12)
+
+
 def test_a_component_collapsing_on_one_point(nb):
     rng = np.random.default_rng(1)
     x = np.vstack([rng.normal(size=(200, 2)), [[50.0, 50.0]]])  # one far outlier
