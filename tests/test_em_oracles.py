@@ -1,5 +1,6 @@
 """The notebook's EM maths against independent oracles: scipy, numpy and scikit-learn."""
 
+import json
 import warnings
 
 import numpy as np
@@ -7,6 +8,8 @@ import pytest
 from scipy.stats import multivariate_normal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
+
+from conftest import ROOT
 
 
 def random_mixture(rng, K, D, spread=5.0):
@@ -161,10 +164,7 @@ def test_simulate_is_reproducible_with_a_seed(nb):
 
 def test_fit_recovers_the_true_parameters(nb, x_data):
     """On the course data, the best of a few starts finds the generating mixture."""
-    import json
-    from pathlib import Path
-
-    truth = json.loads((Path(__file__).resolve().parents[1] / "data" / "gmm_true.json").read_text())
+    truth = json.loads((ROOT / "data" / "gmm_true.json").read_text())
     fits = [nb.run_em(x_data, *nb.init_params(x_data, 4, np.random.default_rng(s)), tol=1e-8) for s in range(3)]
     pi, mu, sigma, _ = max(fits, key=lambda f: f[3][-1]["ll"])
     order = [int(np.argmin(np.linalg.norm(mu - m, axis=1))) for m in np.array(truth["mu"])]

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from conftest import DATA
+
 
 def fit(nb, x, K, seed=0, max_iter=50):
     start = nb.init_params(x, K, np.random.default_rng(seed))
@@ -115,7 +117,7 @@ def test_unreadable_data_files(nb, tmp_path, content, message):
 
 
 def test_course_data_loads(nb):
-    x = nb.load_data("data/gmm.csv")
+    x = nb.load_data(str(DATA))
     assert x.shape == (5000, 2)
 
 
