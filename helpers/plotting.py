@@ -187,6 +187,7 @@ def make_plot(x, r=None, mu=None, sigma=None, ll=None, ax=None, title=None,
     ax.set_xlim(*limits[0])
     ax.set_ylim(*limits[1])
     ax.set_aspect("equal", adjustable="box")
+    ax.locator_params(nbins=5)  # few, large tick labels: readable from afar, and quicker to draw
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     if title is None and ll is not None:
