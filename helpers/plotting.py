@@ -150,7 +150,8 @@ def default_limits(x, mu=None, sigma=None, n_sigmas=SIGMA_LEVELS):
     lo, hi = points.min(axis=0), points.max(axis=0)
     floor = 0.0
     if sigma is not None and len(sigma):
-        floor = 0.02 * ellipse_params(max(sigma, key=lambda s: np.linalg.eigvalsh(s)[-1]), max(n_sigmas))[0]
+        widest = 2 * max(n_sigmas) * np.sqrt(np.linalg.eigvalsh(sigma)[:, -1].max())  # as ellipse_params
+        floor = 0.02 * widest
     span = np.maximum(hi - lo, floor)
     span[span == 0] = 1.0
     center = (lo + hi) / 2
@@ -224,14 +225,15 @@ def plot_ll(lls, ax=None):
 def plot_snapshots(x, snapshots, ncols=3, n_sigmas=SIGMA_LEVELS):
     """A grid of make_plot panels, one per snapshot dict (iteration, r, mu, sigma, ll).
 
-    Returns (figure, array of Axes).  All panels share the same limits.
+    Returns (figure, array of Axes).  All panels share the same limits: those of the data.
     """
+    limits = default_limits(x)
     nrows = -(-len(snapshots) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 4.2 * nrows), squeeze=False)
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.88, wspace=0.3, hspace=0.35)
     for ax, snap in zip(axes.flat, snapshots):
         make_plot(x, snap["r"], snap["mu"], snap["sigma"], ax=ax, legend=False,
-                  n_sigmas=n_sigmas, title=_snapshot_title(snap))
+                  n_sigmas=n_sigmas, title=_snapshot_title(snap), limits=limits)
     for ax in axes.flat[len(snapshots):]:
         ax.set_visible(False)
     fig.suptitle(f"EM from start to convergence ({sigma_label(n_sigmas)})")

@@ -131,6 +131,7 @@ def test_plot_snapshots_grid():
     assert axes.shape == (2, 3)
     assert [ax.get_visible() for ax in axes.flat] == [True] * 5 + [False]
     assert axes.flat[4].get_title() == "iteration 4: ll = -1.600"
+    assert len({(ax.get_xlim(), ax.get_ylim()) for ax in axes.flat[:5]}) == 1  # means move, the view does not
 
 
 def test_animation_html_is_offline_and_deterministic():
