@@ -836,7 +836,7 @@ def _run_em_correctness(f, hidden):
             _fail("run_em", f"history must be a list with one dict per iteration; got {type(history).__name__}",
                   case=case)
         states = [_history_entry(h, j, start, case) for j, h in enumerate(history)]
-        log_joints = [oracle_log_joint(x, *params) for _, params in states]
+        log_joints = [_valid_log_joint(x, params, j, case) for j, (_, params) in enumerate(states)]
         for j, (value, params) in enumerate(states):
             expected = float(np.mean(logsumexp(log_joints[j], axis=1)))     # oracle_ll of this entry
             if not np.isclose(value, expected, rtol=1e-9, atol=1e-12):
@@ -854,7 +854,8 @@ def _run_em_correctness(f, hidden):
             _one_step(x, r, history, states, j, reg_covar, step_hint, case)
         _stopping(states, tol, max_iter, case)
         for what, got, expected in zip(("pi", "mu", "sigma"), final[:3], states[-1][1]):
-            if not _close(np.asarray(got, dtype=float), expected, 0, 0):
+            got = _array("run_em", got, f"the returned {what}", expected.shape, str(expected.shape), case)
+            if not _close(got, expected, 0, 0):
                 _fail("run_em", f"the returned {what} is not history[-1]['{what}']",
                       "return the parameters of the last iteration", case)
 
@@ -870,6 +871,14 @@ def _history_entry(h, j, start, case):
               _array("run_em", h["mu"], f"history[{j}]['mu']", (K, D), "(K, D)", case),
               _array("run_em", h["sigma"], f"history[{j}]['sigma']", (K, D, D), "(K, D, D)", case))
     return _scalar("run_em", h["ll"], case), params
+
+
+def _valid_log_joint(x, params, j, case):
+    """oracle_log_joint of history[j]'s parameters, or CheckFailed if they are not a valid mixture."""
+    try:
+        return oracle_log_joint(x, *params)
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        _fail("run_em", f"history[{j}] is not a valid mixture ({_first_line(exc)})", case=case)
 
 
 def _one_step(x, r, history, states, j, reg_covar, step_hint, case):

@@ -320,6 +320,8 @@ BUGS = [
      "iteration 16 - stop at the first such iteration"),
     ("run_em", 'history.append({"ll": ll(x, pi, mu, sigma),', 'history.append({"ll": ll(x, *history[-1]["pi"]),',
      "correctness", "run_em (course data) raised TypeError: "),
+    ("run_em", '"mu": mu, "sigma": sigma})\n        if', '"mu": mu, "sigma": sigma * np.nan})\n        if',
+     "correctness", "run_em (course data): history[1] is not a valid mixture (array must not contain infs or NaNs)"),
     ("run_em", "return pi, mu, sigma, history", 'return history[0]["pi"], mu, sigma, history', "correctness",
      "run_em (course data): the returned pi is not history[-1]['pi'] - return the parameters of the last "
      "iteration"),
