@@ -6,6 +6,7 @@ on planted bugs.  A planted bug costs only the parts of the function that has it
 checks run with oracles in place of the other graded functions.
 """
 
+import json
 import linecache
 import re
 import sys
@@ -168,10 +169,6 @@ def message(namespace, name, part="correctness", hidden=False):
     text = str(info.value)
     assert "\n" not in text
     return text
-
-
-def passes(namespace, name, part="correctness", hidden=False, capsys=None):
-    check(name, part, hidden=hidden, namespace=namespace)
 
 
 # ---- correct answers pass ----------------------------------------------------------------
@@ -340,7 +337,7 @@ def test_a_planted_bug_fails_its_own_check_only(name, old, new, part, expected):
     assert {n for n, _ in failed} == {name}, failed        # no knock-on loss in another function
 
 
-def test_a_stub_is_not_implemented_yet(log_space):
+def test_a_stub_is_not_implemented_yet():
     source = planted(LOG_SPACE, "    log_p = log_joint(x, pi, mu, sigma)\n", "    raise NotImplementedError()\n")
     namespace = submission(source)
     for part in ("correctness", "robustness"):
@@ -349,7 +346,6 @@ def test_a_stub_is_not_implemented_yet(log_space):
 
 
 def test_the_untouched_student_edition_is_not_implemented_yet_everywhere():
-    import json
     nb = json.loads((ROOT / "nb07_em.ipynb").read_text())
     source = "\n\n".join(strip_solutions("".join(cell["source"])) for cell in nb["cells"]
                          if cell["cell_type"] == "code" and "em" in cell["metadata"].get("tags", []))
@@ -379,7 +375,7 @@ def test_an_error_in_the_students_code_names_the_line():
         f"(in your code, line {line}: total = w.sum(axis=1, keepdims=True) ...)")
 
 
-def test_a_wrong_shape_or_return_value_is_named(log_space):
+def test_a_wrong_shape_or_return_value_is_named():
     namespace = submission(planted(LOG_SPACE, "return w / w.sum(axis=1, keepdims=True)",
                                    "return (w / w.sum(axis=1, keepdims=True)).T"))
     assert message(namespace, "e_step") == \
@@ -407,7 +403,7 @@ def test_a_buggy_e_step_costs_only_e_step():
         assert results[(name, "correctness")].passed, results[(name, "correctness")].message
 
 
-def test_the_students_functions_are_put_back(log_space):
+def test_the_students_functions_are_put_back():
     namespace = submission(planted(LOG_SPACE, "    log_p = log_joint(x, pi, mu, sigma)\n",
                                    "    log_p = log_joint(x, pi, mu, sigma) / 0\n"))
     before = dict(namespace)
