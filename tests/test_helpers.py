@@ -79,20 +79,57 @@ def make_fit(K=3, N=60, seed=0):
     return x, r, mu, sigma
 
 
+def component_artists(ax, mean):
+    """The ellipses, marker and number text that make_plot drew for the component at `mean`."""
+    ellipses = [p for p in ax.patches if np.allclose(p.center, mean)]
+    markers = [line for line in ax.lines if np.allclose(line.get_xydata()[0], mean)]
+    numbers = [t for t in ax.texts if np.allclose(t.xy, mean)]
+    return ellipses, markers, numbers
+
+
 def test_make_plot_returns_its_axes_and_shares_colours():
     x, r, mu, sigma = make_fit()
     ax = helpers.make_plot(x, r, mu, sigma, ll=-1.23456)
     assert isinstance(ax, matplotlib.axes.Axes)
-    assert ax.get_title() == "mean log-likelihood per sample = -1.2346"
+    assert ax.get_title() == "ll = -1.2346 (mean log-likelihood per sample)"
     assert len(ax.patches) == 3 * len(helpers.SIGMA_LEVELS)
-    # ellipses and mean markers of component k both use COLORS[k]
+    # component k: ellipses and mean marker in COLORS[k], its own marker shape and line
+    # style, and its number written beside its mean
     for k in range(3):
-        for patch in ax.patches[k * 2:(k + 1) * 2]:
-            assert patch.get_edgecolor() == to_rgba(helpers.COLORS[k])
-        assert to_rgba(ax.lines[k].get_color()) == to_rgba(helpers.COLORS[k])
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels[:3] == ["component 0", "component 1", "component 2"]
-    assert "1σ ellipse: 39%" in labels and "2σ ellipse: 86%" in labels
+        ellipses, markers, numbers = component_artists(ax, mu[k])
+        assert len(ellipses) == len(helpers.SIGMA_LEVELS) and len(markers) == 1
+        assert all(e.get_edgecolor() == to_rgba(helpers.COLORS[k]) for e in ellipses)
+        assert {e.get_linestyle() for e in ellipses} == {
+            matplotlib.lines.Line2D([], [], linestyle=helpers.LINESTYLES[k]).get_linestyle()}
+        assert to_rgba(markers[0].get_color()) == to_rgba(helpers.COLORS[k])
+        assert markers[0].get_marker() == helpers.MARKERS[k]
+        assert [t.get_text() for t in numbers] == [str(k)]
+    legend = ax.get_legend()
+    assert legend.get_title().get_text() == "component"
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert labels == ["0", "1", "2", "1σ: 39%", "2σ: 86%"]
+    handles = legend.legend_handles[:3]
+    assert [h.get_marker() for h in handles] == helpers.MARKERS[:3]
+
+
+def test_components_differ_in_more_than_colour():
+    """Shapes and line styles alone tell the first four components apart."""
+    assert len(set(helpers.MARKERS[:4])) == 4 and len(set(helpers.LINESTYLES[:4])) == 4
+    assert len(set(helpers.COLORS[:4])) == 4
+
+
+def test_broad_ellipses_are_drawn_first_and_numbers_sit_on_their_own_sides():
+    """A small component drawn over a broad one stays visible, even with the same mean."""
+    fig, ax = plt.subplots()
+    mu = np.zeros((4, 2))
+    sigma = np.array([np.eye(2) * s for s in (1.0, 9.0, 4.0, 0.25)])
+    helpers.make_plot(np.zeros((3, 2)), np.full((3, 4), 0.25), mu, sigma, ax=ax, legend=False)
+    first_level = [p for p in ax.patches if p.get_linewidth() == max(q.get_linewidth() for q in ax.patches)]
+    areas = [p.width * p.height for p in sorted(first_level, key=lambda p: p.get_zorder())]
+    assert areas == sorted(areas, reverse=True)
+    assert min(t.get_zorder() for t in ax.texts) > max(p.get_zorder() for p in ax.patches)
+    offsets = {tuple(np.sign(t.xyann)) for t in ax.texts}
+    assert len(offsets) == 4  # four means on one spot: four numbers, each in its own corner
 
 
 def test_point_colour_mixes_component_colours_by_responsibility():
@@ -114,10 +151,27 @@ def test_make_plot_draws_on_a_given_axes_and_rejects_3d():
         helpers.make_plot(np.zeros((5, 3)))
 
 
-def test_plot_ll_reports_the_smallest_change():
-    ax = helpers.plot_ll([-3.0, -2.0, -1.5, -1.4])
-    np.testing.assert_allclose(ax.lines[0].get_ydata(), [-3.0, -2.0, -1.5, -1.4])
-    assert ax.get_title() == "smallest change per iteration: +1.00e-01"
+def test_plot_ll_labels_start_end_and_notes():
+    lls = [-3.0, -2.0, -1.5, -1.4]
+    ax = helpers.plot_ll(lls, annotations=[(2, "two components share a cluster")], plateau=None,
+                         end_label="converged after 3 iterations")
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), lls)
+    assert "mean log-likelihood per sample" in ax.get_title()
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["start: ll = -3.000", "converged after 3 iterations: ll = -1.400",
+                     "two components share a cluster"]
+    assert ax.texts[2].xy == (2, -1.5)
+
+
+def test_find_plateau_finds_the_stall_before_the_second_climb():
+    gains = [1.0, 0.5, 0.001, 0.001, 0.001, 0.001, 0.2, 0.1, 0.0005, 0.0001]  # stall at 2-5, then converged
+    lls = np.concatenate([[-5.0], -5.0 + np.cumsum(gains)])
+    assert helpers.find_plateau(lls) == (2, 6)
+    assert helpers.find_plateau(lls[:7]) is None  # a stall at the end is convergence, not a plateau
+    ax = helpers.plot_ll(lls)
+    span = ax.patches[0]
+    assert (span.get_x(), span.get_x() + span.get_width()) == (2, 6)
+    assert "plateau" in ax.texts[-1].get_text()
 
 
 def snapshots(n):
@@ -130,7 +184,9 @@ def test_plot_snapshots_grid():
     fig, axes = helpers.plot_snapshots(x, snaps, ncols=3)
     assert axes.shape == (2, 3)
     assert [ax.get_visible() for ax in axes.flat] == [True] * 5 + [False]
-    assert axes.flat[4].get_title() == "iteration 4: ll = -1.600"
+    assert axes.flat[0].get_title() == "start\nll = -2.000"
+    assert axes.flat[4].get_title() == "iteration 4\nll = -1.600"
+    assert fig.legends, "the grid has a key"
     assert len({(ax.get_xlim(), ax.get_ylim()) for ax in axes.flat[:5]}) == 1  # means move, the view does not
 
 
@@ -167,8 +223,9 @@ def test_params_table_rows_use_component_colours():
 def test_draw_component_returns_its_artists_in_its_colour():
     fig, ax = plt.subplots()
     artists = helpers.draw_component(ax, 2, (0.5, 1.0), np.eye(2), n_sigmas=(1, 2, 3))
-    assert len(artists) == 4  # three ellipses and the mean's marker
-    *ellipses, marker = artists
+    assert len(artists) == 5  # three ellipses, the mean's marker and the component's number
+    *ellipses, marker, number = artists
+    assert number.get_text() == "2" and number.xy == (0.5, 1.0)
     assert all(e.get_edgecolor() == to_rgba(helpers.COLORS[2]) for e in ellipses)
     assert to_rgba(marker.get_color()) == to_rgba(helpers.COLORS[2])
     assert helpers.draw_component(ax, 0, (0.0, 0.0))[0].get_xydata().tolist() == [[0.0, 0.0]]
