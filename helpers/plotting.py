@@ -96,6 +96,7 @@ def use_class_style():
         "savefig.dpi": DPI,
         "font.size": TEXT_PX,
         "axes.titlesize": TITLE_PX,
+        "axes.titley": 1.0,  # a fixed title place: the automatic one costs a layout pass per Axes
         "figure.titlesize": TITLE_PX,
         "axes.labelsize": TEXT_PX,
         "xtick.labelsize": TEXT_PX,
@@ -208,7 +209,7 @@ def add_cov_ellipses(ax, mean, cov, color, n_sigmas=SIGMA_LEVELS, linestyle="-",
                         facecolor=(*to_rgb(color), FILL_ALPHA if level == 0 else 0.0),
                         edgecolor=color, linewidth=line_width, linestyle=linestyle, zorder=zorder,
                         path_effects=_halo(line_width + 2.5))
-        ax.add_patch(patch)
+        ax.add_artist(patch)  # unlike add_patch, does not recompute the data limits: quicker
         patches.append(patch)
     return patches
 
@@ -233,7 +234,8 @@ def draw_component(ax, k, mean, cov=None, n_sigmas=SIGMA_LEVELS, zorder=3):
     artists.append(ax.annotate(str(k), tuple(mean), xytext=(dx, dy), textcoords="offset points",
                                ha="left" if dx > 0 else "right", va="bottom" if dy > 0 else "top",
                                fontsize=TEXT_PX, fontweight="bold", color="black", zorder=6,
-                               path_effects=_halo(4)))
+                               bbox=dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none",
+                                         alpha=0.8)))
     return artists
 
 
@@ -376,8 +378,6 @@ def _grid(nrows, ncols, aspect, title_lines=1, key_rows=0, key_right=False):
             ax = fig.add_axes([x0 / width, y0 / height, ax_w / width, ax_h / height],
                               sharex=share, sharey=share)
             ax.tick_params(labelbottom=i == nrows - 1, labelleft=j == 0)
-            if nrows * ncols > 1:
-                ax.title.set_fontsize(TEXT_PX)
             axes[i, j] = ax
     return fig, axes
 
@@ -438,10 +438,10 @@ def make_plot(x, r=None, mu=None, sigma=None, ll=None, *, title=None, ax=None, l
     ax.set_ylim(*limits[1])
     ax.set_aspect("equal", adjustable="box")
     ax.locator_params(nbins=5)  # few, large tick labels: readable from afar, and quicker to draw
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
+    ax.set_xlabel("x₁")  # plain text, not mathtext: quicker to draw
+    ax.set_ylabel("x₂")
     if title is not None:
-        ax.set_title(title)
+        ax.set_title(title, y=1.0)  # a fixed place: matplotlib's automatic one costs a layout pass
     if show_key:
         ax.legend(handles=key_handles(n_components, n_sigmas, ellipses=sigma is not None),
                   title="component", loc="upper left", bbox_to_anchor=(1.0, 1.0),
@@ -486,6 +486,7 @@ def plot_panels(x, panels, ncols=None, limits=None, n_sigmas=SIGMA_LEVELS):
                   panel.get("ll"), title=panel.get("title"), ax=ax, limits=limits,
                   labels=panel.get("labels"), n_sigmas=n_sigmas, legend=False)
     for ax in axes.flat:
+        ax.title.set_fontsize(TEXT_PX)  # panel titles are small, still >= 18 px
         if not ax.has_data():
             ax.set_visible(False)
     for i in range(nrows):  # axis labels on the outer edges only, as the tick labels
@@ -581,7 +582,7 @@ def plot_ll(lls, annotations=(), plateau="auto", end_label=None, ax=None):
     ax.plot(np.arange(len(lls)), lls, marker="o", markersize=6, color=COLORS[0], zorder=3)
     ax.set_xlabel("EM iteration")
     ax.set_ylabel("ll")
-    ax.set_title("ll, the mean log-likelihood per sample, at each EM iteration")
+    ax.set_title("ll, the mean log-likelihood per sample, at each EM iteration", y=1.0)
     ax.set_xlim(-0.03 * max(last, 1), 1.03 * max(last, 1))
     low, high = lls.min(), lls.max()
     ax.set_ylim(low - 0.05 * (high - low or 1), high + 0.12 * (high - low or 1))
@@ -635,7 +636,7 @@ def plot_bic(ks, bics, ax=None):
                 bbox=dict(boxstyle="round,pad=0.2", facecolor="white", edgecolor="none"))
     ax.set_xlabel("number of components K")
     ax.set_ylabel("BIC − lowest BIC (log scale)")
-    ax.set_title(f"BIC above its lowest value (lower is better): K = {ks[best]} is chosen")
+    ax.set_title(f"BIC above its lowest value (lower is better): K = {ks[best]} is chosen", y=1.0)
     return ax
 
 
