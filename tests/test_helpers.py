@@ -12,6 +12,8 @@ from matplotlib.colors import to_rgba  # noqa: E402
 import helpers  # noqa: E402
 from helpers.plotting import ellipse_params, mass_within  # noqa: E402
 
+helpers.use_class_style()  # as the notebook does: the sizes the figures are laid out for
+
 
 @pytest.fixture(autouse=True)
 def close_figures():
@@ -248,3 +250,111 @@ def test_degenerate_data_still_get_a_sensible_view(x):
     np.testing.assert_allclose(helpers.default_limits(x), [[0.45, 1.55], [1.45, 2.55]])  # unit span
     ax = helpers.make_plot(x, np.ones((len(x), 1)), np.zeros((1, 2)), sigma)
     ax.figure.canvas.draw()
+
+
+# --- Figures for a 16:9 projector: JupyterLab's output area at 1280x720 is about 848 x 560 CSS px.
+
+def all_figures():
+    """One of each figure the helpers draw, on a small fit."""
+    x, r, mu, sigma = make_fit(K=4, N=200)
+    lls = [-3.0, -2.0, -1.99, -1.98, -1.97, -1.5, -1.45, -1.45]
+    snaps = [{"iteration": i, "ll": lls[i], "r": r, "mu": mu + 0.1 * i, "sigma": sigma} for i in range(6)]
+    panels = [{"title": "k-means", "labels": np.arange(200) % 4, "mu": mu},
+              {"title": "EM", "r": r, "mu": mu, "sigma": sigma}]
+    return {
+        "data": helpers.make_plot(x, title="the data").figure,
+        "fit": helpers.make_plot(x, r, mu, sigma, -1.5, title="converged after 7 iterations").figure,
+        "ll": helpers.plot_ll(lls).figure,
+        "snapshots": helpers.plot_snapshots(x, snaps)[0],
+        "panels": helpers.plot_panels(x, panels)[0],
+        "simulated": helpers.plot_data_vs_simulated(x, x + 0.1, np.arange(200) % 4, mu, sigma)[0],
+        "bic": helpers.plot_bic(range(1, 7), [900.0, 400.0, 120.0, 100.0, 148.0, 190.0]).figure,
+    }
+
+
+def test_every_figure_fits_the_projector_box_with_large_text():
+    box_w, box_h = helpers.plotting.BOX
+    for name, fig in all_figures().items():
+        width, height = fig.get_size_inches() * fig.dpi
+        assert width <= box_w + 1e-6 and height <= box_h + 1e-6, f"{name}: {width:.0f} x {height:.0f}"
+        fig.canvas.draw()
+        texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()]
+        smallest = min(t.get_fontsize() * fig.dpi / 72 for t in texts)
+        assert smallest >= 18, f"{name}: text of {smallest:.1f} px"
+        drawn = fig.get_tightbbox()  # in inches: everything drawn, text included
+        assert drawn.x0 >= -0.01 and drawn.y0 >= -0.01, f"{name}: cut off at the left or bottom"
+        assert drawn.x1 <= width / fig.dpi + 0.01 and drawn.y1 <= height / fig.dpi + 0.01, \
+            f"{name}: cut off at the right or top"
+
+
+def test_plot_fills_its_figure_when_there_is_no_key():
+    x, *_ = make_fit()
+    ax = helpers.make_plot(x, title="data")
+    fig_w, _ = ax.figure.get_size_inches() * ax.figure.dpi
+    ax_w = ax.get_position().width * fig_w
+    margins = helpers.plotting._LEFT + helpers.plotting._RIGHT  # tick labels and axis labels only
+    assert fig_w - ax_w == pytest.approx(margins)
+
+
+def test_notebook_png_is_twice_the_pixels_at_the_same_css_size():
+    import base64
+    import struct
+
+    fig = helpers.make_plot(*make_fit(K=2)[:1], title="the data").figure
+    data, meta = helpers.plotting.notebook_png(fig)
+    png = base64.b64decode(data)
+    width, height = struct.unpack(">II", png[16:24])
+    css = np.round(fig.get_size_inches() * fig.dpi)
+    assert (meta["width"], meta["height"]) == tuple(css)
+    assert (width, height) == tuple(2 * css)
+    assert meta["alt"] == "Scatter plot of x₂ against x₁: the data."
+    assert helpers.plotting.notebook_png(plt.figure()) is None  # an empty figure shows nothing
+
+
+def test_alt_text_describes_panels_and_components():
+    figures = all_figures()
+    alt = helpers.figure_alt_text(figures["snapshots"])
+    assert alt.startswith("6 scatter plots of x₂ against x₁: start, ll = -3.000; iteration 1, ll = -2.000;")
+    assert "Components 0 to 3 are told apart by colour, marker shape" in alt
+    assert "start: ll = -3.000" in helpers.figure_alt_text(figures["ll"])
+
+
+def test_plot_bic_shows_the_difference_from_the_minimum_and_marks_it():
+    bics = [900.0, 400.0, 120.0, 100.0, 148.0]
+    ax = helpers.plot_bic(range(1, 6), bics)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [800.0, 300.0, 20.0, 0.0, 48.0])
+    star = ax.lines[1]
+    assert star.get_xydata().tolist() == [[4.0, 0.0]] and star.get_marker() == "*"
+    assert "K = 4" in ax.get_title()
+    assert "+48" in [t.get_text() for t in ax.texts]
+
+
+def test_data_vs_simulated_colours_points_by_sampled_component_on_the_data_view():
+    x, _, mu, sigma = make_fit(K=3)
+    z = np.arange(len(x)) % 3
+    fig, axes = helpers.plot_data_vs_simulated(x, 3 * x, z, mu, sigma)
+    data_ax, sim_ax = axes.flat
+    assert sim_ax.get_xlim() == data_ax.get_xlim() == helpers.default_limits(x)[0]
+    colours = sim_ax.collections[0].get_facecolors()[:, :3]
+    expected = np.array([to_rgba(helpers.COLORS[k])[:3] for k in z])
+    np.testing.assert_allclose(colours, expected, atol=1e-6)
+    assert fig.legends, "a key for the components"
+
+
+def test_plot_panels_shares_one_view_that_holds_every_panel():
+    x, r, mu, sigma = make_fit()
+    far = mu + 20
+    fig, axes = helpers.plot_panels(x, [{"title": "a", "r": r, "mu": mu, "sigma": sigma},
+                                        {"title": "b", "r": r, "mu": far, "sigma": sigma}])
+    (x0, x1), (y0, y1) = axes[0, 0].get_xlim(), axes[0, 0].get_ylim()
+    assert axes[0, 1].get_xlim() == (x0, x1)
+    assert x0 <= x.min() and x1 >= far[:, 0].max() and y1 >= far[:, 1].max()
+
+
+def test_default_limits_hold_the_ellipses_but_not_a_huge_one():
+    x = np.array([[0.0, 0.0], [10.0, 10.0]])
+    mu = np.array([[5.0, 5.0]])
+    (x0, x1), _ = helpers.default_limits(x, mu, np.array([np.eye(2) * 16.0]))  # 2-sigma reach: 8
+    assert x0 <= -3 and x1 >= 13
+    (x0, x1), _ = helpers.default_limits(x, mu, np.array([np.eye(2) * 1e4]))  # reach 200
+    assert x1 - x0 < 2 * 10  # capped: a third of the data's span on each side, plus the margin
