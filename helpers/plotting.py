@@ -89,7 +89,7 @@ def use_class_style(hidpi=True):
     Sets matplotlib's defaults (72 dpi, so sizes in points are CSS pixels; text of 18 and
     20 pixels; fixed margins).  Inside IPython, figures are then shown as PNGs at their
     own size, with twice the pixels if ``hidpi`` (sharp on HiDPI screens, at about 1.6
-    times the drawing time and 2.5 times the bytes), each with alt text from its
+    times the drawing time and 2.6 times the bytes), each with alt text from its
     titles (``figure_alt_text``), which the exported HTML keeps.
     """
     plt.rcParams.update({
@@ -381,11 +381,11 @@ def _grid(nrows, ncols, aspect, title_lines=1, key_rows=0, key_right=False):
     room_h = (BOX[1] - bottom - _TOP - nrows * title_h - gap * (nrows - 1)) / nrows
     ax_w = min(room_w, room_h * aspect)
     ax_h = ax_w / aspect
-    width = left + ncols * ax_w + (ncols - 1) * gap + right
+    width = round(left + ncols * ax_w + (ncols - 1) * gap + right)  # whole pixels
     if key_rows:  # centre the grid in a figure as wide as the box
         left += (BOX[0] - width) / 2
         width = BOX[0]
-    height = bottom + nrows * (ax_h + title_h) + (nrows - 1) * gap + _TOP
+    height = round(bottom + nrows * (ax_h + title_h) + (nrows - 1) * gap + _TOP)
     fig = plt.figure(figsize=(width / DPI, height / DPI), dpi=DPI)
     axes = np.empty((nrows, ncols), dtype=object)
     for i in range(nrows):
