@@ -354,37 +354,37 @@ def _aspect(limits):
     return (x1 - x0) / (y1 - y0)
 
 
-def scatter_figure(limits, key=True, title_lines=1):
-    """An empty figure with one Axes for make_plot, sized to fit BOX at equal aspect.
+def scatter_figure(limits, key=True, title_lines=1, box=BOX):
+    """An empty figure with one Axes for make_plot, sized to fit ``box`` at equal aspect.
 
-    The figure is as large as BOX allows for the view ``limits``, with room above for
-    a title of ``title_lines`` lines and, if ``key``, a column for the key on the right.
-    Returns (figure, axes).
+    The figure is as large as ``box`` (width, height in CSS pixels) allows for the view
+    ``limits``, with room above for a title of ``title_lines`` lines and, if ``key``, a
+    column for the key on the right.  Returns (figure, axes).
     """
-    fig, axes = _grid(1, 1, _aspect(limits), title_lines, key_right=key)
+    fig, axes = _grid(1, 1, _aspect(limits), title_lines, key_right=key, box=box)
     return fig, axes[0, 0]
 
 
-def _grid(nrows, ncols, aspect, title_lines=1, key_rows=0, key_right=False):
-    """A figure with an nrows x ncols grid of Axes at equal aspect, fitted into BOX.
+def _grid(nrows, ncols, aspect, title_lines=1, key_rows=0, key_right=False, box=BOX):
+    """A figure with an nrows x ncols grid of Axes at equal aspect, fitted into box.
 
     Axes share x and y (tick labels only on the outer edges); each has room for a title
     of title_lines lines (at TITLE_PX for one Axes, TEXT_PX in a grid); key_rows rows are
-    kept free below the grid for a key (the figure is then BOX wide, for the key's
-    sake), or a column on the right if key_right.
+    kept free below the grid for a key (the figure is then as wide as the box, for the
+    key's sake), or a column on the right if key_right.
     """
     gap = 14
     title_h = (_TITLE_LINE if nrows * ncols == 1 else _GRID_TITLE_LINE) * title_lines + 4
     left, right = _LEFT, _RIGHT + (_KEY_COLUMN if key_right else 0)
     bottom = _BOTTOM + _KEY_ROW * key_rows + (8 if key_rows else 0)
-    room_w = (BOX[0] - left - right - gap * (ncols - 1)) / ncols
-    room_h = (BOX[1] - bottom - _TOP - nrows * title_h - gap * (nrows - 1)) / nrows
+    room_w = (box[0] - left - right - gap * (ncols - 1)) / ncols
+    room_h = (box[1] - bottom - _TOP - nrows * title_h - gap * (nrows - 1)) / nrows
     ax_w = min(room_w, room_h * aspect)
     ax_h = ax_w / aspect
     width = round(left + ncols * ax_w + (ncols - 1) * gap + right)  # whole pixels
     if key_rows:  # centre the grid in a figure as wide as the box
-        left += (BOX[0] - width) / 2
-        width = BOX[0]
+        left += (box[0] - width) / 2
+        width = box[0]
     height = round(bottom + nrows * (ax_h + title_h) + (nrows - 1) * gap + _TOP)
     fig = plt.figure(figsize=(width / DPI, height / DPI), dpi=DPI)
     axes = np.empty((nrows, ncols), dtype=object)
@@ -423,7 +423,7 @@ def _n_components(r=None, mu=None, labels=None):
 
 
 def make_plot(x, r=None, mu=None, sigma=None, ll=None, *, title=None, ax=None, limits=None,
-              labels=None, n_sigmas=SIGMA_LEVELS, legend=True):
+              labels=None, n_sigmas=SIGMA_LEVELS, legend=True, box=BOX):
     """Scatter 2-D data, optionally coloured by component, with means and ellipses.
 
     x : (N, 2) data.  r : (N, K) responsibilities; a point's colour mixes the
@@ -433,7 +433,9 @@ def make_plot(x, r=None, mu=None, sigma=None, ll=None, *, title=None, ax=None, l
     a title it is appended ("start: ll = -5.433"), alone it makes the title.
     limits : ((xmin, xmax), (ymin, ymax)); default: the data, means and ellipses.
     ax : draw there (a key then goes right of the Axes: make room, e.g. with
-    scatter_figure); default: a new figure sized for BOX.  Returns the Axes.
+    scatter_figure); default: a new figure as large as fits ``box`` (width, height in
+    CSS pixels; default BOX, e.g. (848, 420) to leave room for a cell's code on a
+    720p screen).  Returns the Axes.
     """
     x = np.asarray(x)
     if x.ndim != 2 or x.shape[1] != 2:
@@ -448,7 +450,7 @@ def make_plot(x, r=None, mu=None, sigma=None, ll=None, *, title=None, ax=None, l
         title = f"{title}: ll = {ll:.3f}"
     if ax is None:
         lines = 1 if title is None else title.count("\n") + 1
-        _, ax = scatter_figure(limits, key=show_key, title_lines=lines)
+        _, ax = scatter_figure(limits, key=show_key, title_lines=lines, box=box)
     _draw_points(ax, x, r, labels)
     if mu is not None:
         draw_components(ax, mu, sigma, n_sigmas)
@@ -481,14 +483,14 @@ def _panel_limits(x, panels, n_sigmas):
                    for p in panels])
 
 
-def plot_panels(x, panels, ncols=None, limits=None, n_sigmas=SIGMA_LEVELS):
+def plot_panels(x, panels, ncols=None, limits=None, n_sigmas=SIGMA_LEVELS, box=BOX):
     """Side-by-side make_plot panels on one shared view, with one key below.
 
     panels : list of dicts, each with a "title" and any of "r" (responsibilities),
     "labels" (one component per point), "mu", "sigma", "ll", and "x" (its own points;
     default: x).  ncols : panels per row (default: all in one row, at most 3).
     limits : the shared view (default: every panel's data, means and ellipses).
-    Returns (figure, 2-D array of Axes).
+    box : (width, height) in CSS pixels that the figure fits.  Returns (figure, 2-D array of Axes).
     """
     ncols = ncols or min(len(panels), 3)
     nrows = -(-len(panels) // ncols)
@@ -498,7 +500,7 @@ def plot_panels(x, panels, ncols=None, limits=None, n_sigmas=SIGMA_LEVELS):
     ellipses = any(p.get("sigma") is not None for p in panels)
     title_lines = max(p.get("title", "").count("\n") + 1 for p in panels)
     key_rows = 1 if n_components else 0
-    fig, axes = _grid(nrows, ncols, _aspect(limits), title_lines, key_rows=key_rows)
+    fig, axes = _grid(nrows, ncols, _aspect(limits), title_lines, key_rows=key_rows, box=box)
     for ax, panel in zip(axes.flat, panels):
         make_plot(np.asarray(panel.get("x", x)), panel.get("r"), panel.get("mu"), panel.get("sigma"),
                   panel.get("ll"), title=panel.get("title"), ax=ax, limits=limits,

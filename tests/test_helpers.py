@@ -287,6 +287,13 @@ def test_every_figure_fits_the_projector_box_with_large_text():
             f"{name}: cut off at the right or top"
 
 
+def test_a_smaller_box_gives_a_smaller_figure():
+    x, r, mu, sigma = make_fit()
+    fig = helpers.make_plot(x, r, mu, sigma, title="step 1", box=(848, 420)).figure
+    width, height = fig.get_size_inches() * fig.dpi
+    assert width <= 848 and height <= 420 and height >= 400  # as large as the box allows
+
+
 def test_plot_fills_its_figure_when_there_is_no_key():
     x, *_ = make_fit()
     ax = helpers.make_plot(x, title="data")
