@@ -592,7 +592,8 @@ def plot_ll(lls, annotations=(), plateau="auto", end_label=None, ax=None):
     lls[0] is the value at the starting parameters.  The start and the end are labelled
     with their values (end_label, e.g. "converged after 47 iterations", names the end).
     plateau : (first, last) iteration to shade as a plateau, "auto" for find_plateau,
-    or None.  annotations : (iteration, text) pairs, each written below its point.
+    or None.  annotations : (iteration, text) pairs, each written below its point (keep
+    them clear of the lower right, where the end's label goes).
     """
     lls = np.asarray(lls, dtype=float)
     last = len(lls) - 1
@@ -611,9 +612,10 @@ def plot_ll(lls, annotations=(), plateau="auto", end_label=None, ax=None):
                       bbox=dict(boxstyle="round,pad=0.2", facecolor="white", edgecolor="none", alpha=0.85))
     ax.annotate(f"start: ll = {lls[0]:.3f}", (0, lls[0]), xytext=(25, 0), ha="left", va="center",
                 **text_style)
-    if last > 0:
+    if last > 0:  # low on the right, where a climbing curve leaves room
         ax.annotate(f"{end_label or f'iteration {last}'}: ll = {lls[-1]:.3f}", (last, lls[-1]),
-                    xytext=(0, -70), ha="right", va="top", **text_style)
+                    xytext=(0.99, 0.3), ha="right", va="center",
+                    **(text_style | dict(textcoords="axes fraction")))
     if isinstance(plateau, str) and plateau == "auto":
         plateau = find_plateau(lls)
     if plateau is not None:
