@@ -53,8 +53,9 @@ def load_notebook(path, tag="em"):
     if not path.is_file():
         raise FileNotFoundError(f"notebook not found: {path}")
     try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        cells = nb["cells"]
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        if not all(isinstance(cell, dict) for cell in cells) or isinstance(cells, (str, dict)):
+            raise TypeError
     except (ValueError, KeyError, TypeError):
         raise ValueError(f"{path} is not a Jupyter notebook (.ipynb JSON with a list of cells)") from None
     if not any(tag in cell.get("metadata", {}).get("tags", []) for cell in cells):
