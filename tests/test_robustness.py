@@ -164,11 +164,8 @@ def test_bad_parameters_are_rejected(nb, pi, mu, sigma, message):
             call()
 
 
-@pytest.mark.parametrize("r, message", [
-    (np.full((19, 2), 0.5), r"shape \(N, K\) with N = 20"),
-    (np.full((20, 2), np.nan), "finite"),
-    (np.full((20, 2), -0.5), "non-negative"),
-])
-def test_bad_responsibilities_are_rejected(nb, r, message):
-    with pytest.raises(ValueError, match=message):
+@pytest.mark.parametrize("r", [np.full((19, 2), 0.5), np.full((20, 2), np.nan), np.full((20, 2), -0.5)])
+def test_bad_responsibilities_are_rejected(nb, r):
+    """m_step refuses them; the messages themselves are tested in test_validate.py."""
+    with pytest.raises(ValueError, match=r"\br\b"):
         nb.m_step(X, r)
