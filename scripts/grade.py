@@ -7,7 +7,8 @@ The steps are nbgrader's, so the points are the same as in nbgrader's gradebook:
 
 1. Every cell that nbgrader locks (the check cells, with their hidden tests) gets back the
    instructor's source from the solution notebook, found by its nbgrader grade_id.  Outputs
-   are cleared; a grade_id that appears twice counts only in its last cell.
+   are cleared; a grade_id that appears twice counts only in its last cell, and one that the
+   solution does not have counts nowhere.
 2. The notebook runs top to bottom in a fresh `python3` kernel, in a temporary folder that
    holds `data/` and `helpers/` as the released assignment does.  A cell that raises does
    not stop the run; a cell gets at most `--timeout` seconds.
@@ -51,7 +52,7 @@ def is_locked(meta):
 
 
 def graded_cells(source):
-    """grade_id -> metadata of each autograded cell (a grade cell that is not a solution), in order."""
+    """grade_id -> {function, part, points} of each autograded cell (a grade cell, not a solution)."""
     cells = {}
     for cell in source.cells:
         meta = nbgrader_meta(cell)
@@ -163,7 +164,7 @@ def read_notebook(path):
         raise
     except Exception as err:  # nbformat raises many kinds for many kinds of bad file
         detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ValueError(f"{path} is not a Jupyter notebook: {detail}") from None
+        raise ValueError(f"{path} is not a valid Jupyter notebook: {detail}") from None
     return nb
 
 

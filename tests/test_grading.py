@@ -187,8 +187,8 @@ def test_make_student_is_the_nbgrader_release(graded, tmp_path):
 
 # ---- fast checks of the grader and the loader, no nbgrader needed ----------------------
 
-@pytest.mark.parametrize("content, says", [("hello\n", "is not a Jupyter notebook"),
-                                           ('{"cells": 3}', "is not a Jupyter notebook")])
+@pytest.mark.parametrize("content, says", [("hello\n", "is not a valid Jupyter notebook"),
+                                           ('{"cells": 3}', "is not a valid Jupyter notebook")])
 def test_make_grade_rejects_a_file_that_is_not_a_notebook(tmp_path, content, says):
     path = tmp_path / "answer.ipynb"
     path.write_text(content)
