@@ -1,8 +1,14 @@
-"""Plotting helpers for the EM notebook (nb07_em.ipynb), and a loader for its EM functions.
+"""Helpers for the EM notebook (nb07_em.ipynb): figures, input checks, the exercise checks, a loader.
+
+- plotting: figures (and animation: the player);
+- validate: the input checks every EM function calls first;
+- checks: `check("e_step")`, the one-line checks after each exercise, against scipy and numpy;
+- nbload: loads the notebook's functions for the tests.
 
 The EM maths itself lives in the notebook only; nothing here fits a model.
 """
 
+from helpers.checks import check
 from helpers.nbload import load_notebook
 from helpers.plotting import (
     COLORS,
@@ -36,6 +42,7 @@ __all__ = [
     "add_cov_ellipses",
     "animate_em",
     "animation_html",
+    "check",
     "default_limits",
     "draw_component",
     "ellipse_params",

@@ -251,11 +251,15 @@ ORACLES = {"log_gaussian": oracle_log_gaussian, "logsumexp_rows": oracle_logsume
 def _isolated(func, name):
     """Oracles in place of the other graded functions (and log_joint) in func's globals, put back after."""
     names = getattr(func, "__globals__", {})
-    saved = {other: names[other] for other in ORACLES if other != name and other in names}
+    others = [other for other in ORACLES if other != name]
+    saved = {other: names[other] for other in others if other in names}
     try:
-        names.update({other: ORACLES[other] for other in saved})
+        # also where a name is missing (its cell failed), so one broken cell costs only its own points
+        names.update({other: ORACLES[other] for other in others})
         yield
     finally:
+        for other in others:
+            names.pop(other, None)
         names.update(saved)
 
 

@@ -18,8 +18,11 @@ from conftest import ROOT
 from helpers import load_notebook
 from helpers.checks import GRADED, CheckFailed, check, run_all
 
-sys.path.insert(0, str(ROOT / "scripts"))
-from make_student import strip_solutions  # noqa: E402
+
+def strip_solutions(source):
+    """Each region between the solution markers replaced by a stub, as nbgrader's release does."""
+    return re.sub(r"( *)### BEGIN SOLUTION\n.*?### END SOLUTION",
+                  r"\1# YOUR CODE HERE\n\1raise NotImplementedError()", source, flags=re.S)
 
 IMPORTS = """
 import numpy as np
