@@ -3,13 +3,12 @@
 The EM maths itself lives in the notebook only; nothing here fits a model.
 """
 
+from helpers.animation import animate_em, animation_html
 from helpers.nbload import load_notebook
 from helpers.plotting import (
     COLORS,
     SIGMA_LEVELS,
     add_cov_ellipses,
-    animate_em,
-    animation_html,
     default_limits,
     draw_component,
     ellipse_params,
