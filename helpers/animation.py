@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from PIL import Image
 
 from helpers.plotting import default_limits, make_plot
@@ -54,31 +52,28 @@ def snapshot_title(snap):
     return f"iteration {snap['iteration']}: ll = {snap['ll']:.3f}"
 
 
-def animate_em(x, snapshots, interval=600, hold=3000, figsize=None, scale=1.0):
+def animate_em(x, snapshots, interval=600, hold=3000, scale=1.0):
     """Draw one frame per snapshot dict (iteration, r, mu, sigma, ll) with make_plot.
 
-    Every frame shows the same view of the data, so only the colours, means and
-    ellipses move.  Each frame is shown for ``interval`` ms, the last for ``hold`` ms
-    before the animation starts again.  figsize defaults to the notebook's figure size
-    (``plt.rcParams["figure.figsize"]``); frames are rendered at ``scale`` image pixels
-    per CSS pixel (2 is sharper on high-density screens, and about twice as large).
-    Returns an Animation; show it with ``animation_html``.
+    Each frame is the figure make_plot draws by itself, so it has the size and style of
+    the notebook's other scatter plots, and every frame shows the same view of the data:
+    only the colours, means and ellipses move.  Each frame is shown for ``interval`` ms,
+    the last for ``hold`` ms before the animation starts again.  Frames are rendered at
+    ``scale`` image pixels per CSS pixel (2 is sharper on high-density screens, and more
+    than twice as large).  Returns an Animation; show it with ``animation_html``.
     """
     if not snapshots:
         raise ValueError("animate_em needs at least one snapshot")
-    figsize = plt.rcParams["figure.figsize"] if figsize is None else figsize
-    dpi = plt.rcParams["figure.dpi"]
     limits = default_limits(x)
     frames, titles = [], []
     for snap in snapshots:
-        fig = Figure(figsize=figsize, dpi=dpi * scale)  # not a pyplot figure: never shown by itself
-        canvas = FigureCanvasAgg(fig)
         title = snapshot_title(snap)
-        make_plot(x, snap["r"], snap["mu"], snap["sigma"], title=title, ax=fig.subplots(),
-                  legend=False, limits=limits)
-        canvas.draw()
-        frames.append(Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB"))
+        fig = make_plot(x, snap["r"], snap["mu"], snap["sigma"], title=title, limits=limits).figure
+        fig.set_dpi(fig.dpi * scale)
+        fig.canvas.draw()
+        frames.append(Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert("RGB"))
         titles.append(title)
+        plt.close(fig)  # drawn into a frame: not to be shown again as a still
     durations = [interval] * (len(frames) - 1) + [hold]
     return Animation(frames, durations, titles, scale)
 

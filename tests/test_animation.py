@@ -91,13 +91,14 @@ def test_one_frame_per_snapshot_titled_by_it():
     assert np.abs(first - last).mean() > 1, "the means moved, so the frames must differ"
 
 
-def test_frames_are_drawn_at_the_notebook_figure_size():
+def test_frames_have_the_size_of_make_plots_own_figure():
     x, snaps = make_snapshots(2)
-    with plt.rc_context({"figure.figsize": (6.0, 4.0), "figure.dpi": 100}):
-        anim = helpers.animate_em(x, snaps)
-        sharp = helpers.animate_em(x, snaps, scale=2)
-    assert anim.css_size == (600, 400) and anim.frames[0].size == (600, 400)
-    assert sharp.css_size == (600, 400) and sharp.frames[0].size == (1200, 800)
+    anim = helpers.animate_em(x, snaps)
+    sharp = helpers.animate_em(x, snaps, scale=2)
+    fig = helpers.make_plot(x, snaps[0]["r"], snaps[0]["mu"], snaps[0]["sigma"], title="t").figure
+    width, height = np.round(fig.get_size_inches() * fig.dpi).astype(int)
+    assert anim.css_size == (width, height) and anim.frames[0].size == (width, height)
+    assert sharp.css_size == (width, height) and sharp.frames[0].size == (2 * width, 2 * height)
 
 
 def test_drawing_frames_leaves_no_figure_open():
