@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lab import CHROMIUM, CHROMIUM_ARGS, ROOT, Lab, copy_project
+from .lab import CHROMIUM, CHROMIUM_ARGS, ROOT, Lab, copy_project
 
 if not os.environ.get("BROWSER_TESTS"):
     collect_ignore_glob = ["test_*.py"]

@@ -6,6 +6,7 @@ random token and its own configuration, data and settings folders: nothing the u
 the copied notebook opens untrusted, as it does for anyone who has just downloaded it.
 """
 
+import io
 import os
 import secrets
 import shutil
@@ -16,12 +17,26 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
+from PIL import Image
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 COPIED = ("helpers", "data")  # what the notebook reads besides itself
+
+
+def picture(png_bytes):
+    """A screenshot as an array of RGB values."""
+    return np.asarray(Image.open(io.BytesIO(png_bytes)).convert("RGB"), dtype=float)
+
+
+def difference(a, b):
+    """Mean absolute difference of two screenshots of one element, in grey levels (0-255)."""
+    assert a.shape == b.shape, "the element changed size"
+    return float(np.abs(a - b).mean())
 
 
 def free_port():

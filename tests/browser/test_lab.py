@@ -22,6 +22,7 @@ from matplotlib.font_manager import FontProperties
 from PIL import Image
 
 import helpers
+from .lab import difference, picture
 
 MAX_FIGURE = (848, 560)  # the output area at 1280x720 with the file browser open; the height fits 720p
 MIN_TEXT_PX = 18  # about 2.5% of 720 px: readable from the back of a room
@@ -37,16 +38,6 @@ def tagged(nb, tag):
     found = [i for i, cell in enumerate(nb.cells) if tag in cell.metadata.get("tags", [])]
     assert len(found) == 1, f"expected one cell tagged {tag!r}, found {len(found)}"
     return found[0]
-
-
-def picture(png_bytes):
-    return np.asarray(Image.open(io.BytesIO(png_bytes)).convert("RGB"), dtype=float)
-
-
-def difference(a, b):
-    """Mean absolute difference of two screenshots of one element, in grey levels (0-255)."""
-    assert a.shape == b.shape, "the element changed size"
-    return float(np.abs(a - b).mean())
 
 
 class Notebook:
