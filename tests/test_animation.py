@@ -25,7 +25,7 @@ from helpers.animation import snapshot_title  # noqa: E402
 KEPT_TAGS = {"details", "summary", "img", "span"}
 KEPT_ATTRIBUTES = {"img": {"src", "width", "height", "alt", "style"}, "details": {"style"},
                    "summary": {"style"}, "span": {"style"}}
-KEPT_STYLES = {"display", "max-width", "height", "position", "top", "left", "list-style", "cursor",
+KEPT_STYLES = {"display", "max-width", "height", "position", "top", "left", "list-style", "cursor", "margin-right",
                "padding", "font-size"}
 
 
