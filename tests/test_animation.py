@@ -25,8 +25,8 @@ from helpers.animation import snapshot_title  # noqa: E402
 KEPT_TAGS = {"details", "summary", "img", "span"}
 KEPT_ATTRIBUTES = {"img": {"src", "width", "height", "alt", "style"}, "details": {"style"},
                    "summary": {"style"}, "span": {"style"}}
-KEPT_STYLES = {"display", "max-width", "height", "position", "top", "left", "list-style", "cursor", "margin-right",
-               "padding", "font-size"}
+KEPT_STYLES = {"display", "max-width", "height", "position", "top", "left", "list-style", "cursor",
+               "margin-right", "padding", "font-size"}
 
 
 class Markup(HTMLParser):
@@ -173,7 +173,8 @@ def test_player_of_the_course_run_is_small(nb, x_data):
     last = len(history) - 1
     frames = np.unique(np.geomspace(1, last + 1, 10).astype(int) - 1)
     snaps = [{"iteration": i, "ll": history[i]["ll"], "mu": history[i]["mu"], "sigma": history[i]["sigma"],
-              "r": nb.e_step(x_data, history[i]["pi"], history[i]["mu"], history[i]["sigma"])} for i in frames]
+              "r": nb.e_step(x_data, history[i]["pi"], history[i]["mu"], history[i]["sigma"])}
+             for i in frames]
     with plt.rc_context():
         helpers.use_class_style()
         html = helpers.animation_html(helpers.animate_em(x_data, snaps)).data

@@ -52,7 +52,8 @@ def test_one_figure_per_slide_with_its_introduction():
 
 def test_a_cell_that_would_not_fit_starts_a_subslide():
     long_code = "\n".join(f"line_{i} = {i}" for i in range(20))
-    nb = new_notebook(cells=[new_markdown_cell("## Code"), new_code_cell(long_code), new_code_cell(long_code)])
+    nb = new_notebook(cells=[new_markdown_cell("## Code"), new_code_cell(long_code),
+                             new_code_cell(long_code)])
     assert kinds(assign_slides(nb)) == ["slide", "-", "subslide"]
 
 

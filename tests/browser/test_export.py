@@ -102,7 +102,8 @@ def test_slides_load_offline_and_typeset_the_maths(deck, shots):
 FORMULAS_DRAWN = """() => MathJax.Hub.queue.pending === 0 && MathJax.Hub.queue.running === 0
     && [...Reveal.getCurrentSlide().querySelectorAll('script[type^="math/tex"]')].every(script => {
         const drawn = script.previousElementSibling;
-        return drawn && drawn.matches('.MathJax, .MathJax_Display') && drawn.getBoundingClientRect().width > 0;
+        return drawn && drawn.matches('.MathJax, .MathJax_Display')
+            && drawn.getBoundingClientRect().width > 0;
     })"""
 
 

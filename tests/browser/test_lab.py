@@ -237,12 +237,12 @@ def test_manual_step_advances_in_place(after_run_all, tags, shots, timings):
 # --- every figure's size on screen, and the size of its text ---------------------------------
 
 def class_text_points():
-    """The smallest font size (points) that the notebook's figure style uses."""
+    """The smallest font size (points) of the notebook's figure style, and its dpi."""
     matplotlib.use("Agg")
     with matplotlib.rc_context():
         helpers.use_class_style()
-        return min(FontProperties(size=matplotlib.rcParams[key]).get_size_in_points() for key in TEXT_SIZES), \
-            matplotlib.rcParams["figure.dpi"]
+        sizes = [FontProperties(size=matplotlib.rcParams[key]).get_size_in_points() for key in TEXT_SIZES]
+        return min(sizes), matplotlib.rcParams["figure.dpi"]
 
 
 def digit_height(shot):
@@ -286,9 +286,10 @@ def test_every_figure_fits_the_output_area(after_run_all, shots, timings):
         if not img.evaluate("img => img.checkVisibility()"):
             continue  # the player's animation, hidden until played
         notebook.scroll_to_top_of_view(img)
-        info = img.evaluate("""img => ({box: img.getBoundingClientRect().toJSON(), natural: [img.naturalWidth, img.naturalHeight],
-                                          width: img.getAttribute('width'), src: img.src,
-                                          cell: [...document.querySelectorAll('.jp-Notebook .jp-Cell')].indexOf(img.closest('.jp-Cell'))})""")
+        info = img.evaluate("""img => ({
+            box: img.getBoundingClientRect().toJSON(), natural: [img.naturalWidth, img.naturalHeight],
+            width: img.getAttribute('width'), src: img.src,
+            cell: [...document.querySelectorAll('.jp-Notebook .jp-Cell')].indexOf(img.closest('.jp-Cell'))})""")
         box, (natural_w, natural_h) = info["box"], info["natural"]
         intended_w = int(info["width"]) if info["width"] else natural_w
         header, data = info["src"].split(",", 1)

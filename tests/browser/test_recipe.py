@@ -65,8 +65,9 @@ def test_presenting_recipe(screen, lab, project, shots, timings):
     page.wait_for_timeout(500)
     assert not page.locator(".jp-FileBrowser").is_visible(), "Ctrl+B did not hide the file browser"
     appearance(page, "Presentation Mode")              # larger prose and code
-    fonts = page.evaluate("""() => ({prose: getComputedStyle(document.querySelector('.jp-RenderedMarkdown p')).fontSize,
-                                     code: getComputedStyle(document.querySelector('.jp-Cell .cm-content')).fontSize})""")
+    fonts = page.evaluate("""() => ({
+        prose: getComputedStyle(document.querySelector('.jp-RenderedMarkdown p')).fontSize,
+        code: getComputedStyle(document.querySelector('.jp-Cell .cm-content')).fontSize})""")
     page.screenshot(path=folder / "3-simple-interface-presentation-mode.png")
 
     # The manual demo: Shift+Enter on the start cell starts over and selects the step cell;
