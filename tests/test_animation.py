@@ -97,6 +97,7 @@ def test_frames_have_the_size_of_make_plots_own_figure():
     sharp = helpers.animate_em(x, snaps, scale=2)
     fig = helpers.make_plot(x, snaps[0]["r"], snaps[0]["mu"], snaps[0]["sigma"], title="t").figure
     width, height = np.round(fig.get_size_inches() * fig.dpi).astype(int)
+    plt.close(fig)
     assert anim.css_size == (width, height) and anim.frames[0].size == (width, height)
     assert sharp.css_size == (width, height) and sharp.frames[0].size == (2 * width, 2 * height)
 

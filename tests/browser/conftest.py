@@ -1,7 +1,8 @@
 """Fixtures for the browser tests: a real JupyterLab and a headless Chromium at 1280x720.
 
-These tests are slow (about a minute) and need Chromium, so `make test` leaves them out;
-`make test-browser` runs them (it sets BROWSER_TESTS=1).
+These tests take about two minutes and need Chromium, so `make test` leaves them out;
+`make test-browser` runs them (it sets BROWSER_TESTS=1).  They open nb07_em.ipynb, or the
+notebook given with `--notebook PATH`, in a temporary copy of the project.
 """
 
 import os
