@@ -1,8 +1,8 @@
 """The EM run as an animation that plays in JupyterLab, trusted or not, and in exported HTML.
 
 JupyterLab shows the output of a notebook that was just opened as *untrusted* HTML: it
-removes every <script>, every on* attribute, every <style> block and the id of every
-element, and disables every <input>.  A player built from JavaScript (matplotlib's
+removes every <script>, on* attribute, <style> block and CSS animation, renames every id
+and disables every <input>.  A player built from JavaScript (matplotlib's
 ``to_jshtml``) is then a broken image with dead buttons.  This player needs no script:
 
 * the first frame is a still image with its width and height in the markup, so it takes
