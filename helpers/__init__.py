@@ -8,6 +8,7 @@
 The EM maths itself lives in the notebook only; nothing here fits a model.
 """
 
+from helpers.animation import animate_em, animation_html
 from helpers.checks import check
 from helpers.nbload import load_notebook
 from helpers.plotting import (
@@ -16,8 +17,6 @@ from helpers.plotting import (
     MARKERS,
     SIGMA_LEVELS,
     add_cov_ellipses,
-    animate_em,
-    animation_html,
     default_limits,
     draw_component,
     ellipse_params,

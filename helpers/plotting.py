@@ -19,13 +19,11 @@ tick labels and axis labels take their sizes from its settings.
 """
 
 import base64
-import hashlib
 import io
 import re
 
 import numpy as np
 import matplotlib.pyplot as plt
-from matplotlib.animation import FuncAnimation
 from matplotlib.colors import to_rgb
 from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse
@@ -660,67 +658,6 @@ def plot_bic(ks, bics, ax=None):
     ax.set_ylabel("BIC − lowest BIC (log scale)")
     ax.set_title(f"BIC above its lowest value (lower is better): K = {ks[best]} is chosen", y=1.0)
     return ax
-
-
-def animate_em(x, snapshots, interval=500, n_sigmas=SIGMA_LEVELS, figsize=(6.4, 5.4)):
-    """A FuncAnimation with one frame per snapshot dict (iteration, r, mu, sigma, ll).
-
-    The first frame is drawn by make_plot; later frames only recolour the points and
-    move the means and ellipses, which keeps rendering quick.  Render the result with
-    ``anim.to_jshtml()`` for a player that works offline and in exported HTML.  The
-    figure is closed so that it is not also shown as a still image.
-    """
-    fig, ax = plt.subplots(figsize=figsize)
-    fig.subplots_adjust(left=0.14, right=0.97, bottom=0.13, top=0.92)  # fixed: no re-layout per frame
-    first = snapshots[0]
-    make_plot(x, first["r"], ax=ax, legend=False)
-    points = ax.collections[0]
-    drawn = []  # the artists of the current frame's means and ellipses
-
-    def draw(i):
-        snap = snapshots[i]
-        for artist in drawn:
-            artist.remove()
-        drawn.clear()
-        points.set_facecolor(_point_colors(np.asarray(snap["r"])))
-        for k, mean in enumerate(snap["mu"]):
-            drawn.extend(draw_component(ax, k, mean, snap["sigma"][k], n_sigmas))
-        ax.set_title(_snapshot_title(snap))
-        return drawn
-
-    anim = FuncAnimation(fig, draw, frames=len(snapshots), interval=interval, blit=False)
-    plt.close(fig)
-    return anim
-
-
-# matplotlib's player draws its buttons with an icon font fetched from the web; these
-# characters replace the icons so that the player also works offline.  All of them are in
-# the fonts every system has (the dedicated media-control characters are not).
-_BUTTON_ICONS = {
-    "fa fa-minus": "&minus;", "fa fa-fast-backward": "&#x21E4;", "fa fa-step-backward": "&#x25C1;",
-    "fa fa-play fa-flip-horizontal": "&#x25C0;", "fa fa-pause": "&#x2016;", "fa fa-play": "&#x25B6;",
-    "fa fa-step-forward": "&#x25B7;", "fa fa-fast-forward": "&#x21E5;", "fa fa-plus": "+",
-}
-
-
-def animation_html(anim):
-    """The animation as a self-contained HTML/JavaScript player, for offline use.
-
-    Frames are embedded as JPEG (about four times smaller than PNG), the button icons
-    are plain characters instead of a web font, and the player's element id, random
-    in matplotlib, is derived from the content, so the same animation always gives
-    the same HTML.  Returns an ``IPython.display.HTML`` object.
-    """
-    from IPython.display import HTML
-
-    with plt.rc_context({"animation.frame_format": "jpeg"}):
-        html = anim.to_jshtml(default_mode="once")
-    html = re.sub(r'<link rel="stylesheet"\s+href="[^"]*font-awesome[^"]*">', "", html)
-    for icon, text in _BUTTON_ICONS.items():
-        html = html.replace(f'<i class="{icon}"></i>', text)
-    random_id = re.search(r'id="_anim_img([0-9a-f]+)"', html).group(1)
-    stable_id = hashlib.sha1(html.replace(random_id, "").encode()).hexdigest()[:32]
-    return HTML(html.replace(random_id, stable_id))
 
 
 def _fmt(a):

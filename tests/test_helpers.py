@@ -192,25 +192,6 @@ def test_plot_snapshots_grid():
     assert len({(ax.get_xlim(), ax.get_ylim()) for ax in axes.flat[:5]}) == 1  # means move, the view does not
 
 
-def test_animation_html_is_offline_and_deterministic():
-    x, snaps = snapshots(3)
-    html = helpers.animation_html(helpers.animate_em(x, snaps)).data
-    again = helpers.animation_html(helpers.animate_em(x, snaps)).data
-    assert html == again
-    assert "font-awesome" not in html and "fa fa-" not in html and "http" not in html  # nothing to fetch
-    assert html.count("data:image/jpeg;base64") == 3
-
-
-def test_animation_frames_follow_the_snapshots():
-    x, snaps = snapshots(3)
-    anim = helpers.animate_em(x, snaps)
-    anim.to_jshtml()  # renders every frame in turn; the figure is left showing the last one
-    ax = anim._fig.axes[0]
-    assert ax.get_title() == "iteration 2: ll = -1.800"
-    means = [line.get_xydata()[0] for line in ax.lines]
-    np.testing.assert_allclose(means, snaps[2]["mu"])
-
-
 def test_params_table_rows_use_component_colours():
     pi = np.array([0.6, 0.4])
     mu = np.array([[0.0, 1.0], [2.0, 3.0]])
