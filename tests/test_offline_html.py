@@ -115,9 +115,13 @@ def test_every_formula_is_typeset(page):
 
 
 def test_the_animation_player_is_there(page):
-    assert any(i.get("type") == "range" for i in page.inputs), "no slider: the player is missing"
-    frames = [img for img in page.images if "anim" in (img.get("id") or "")]
-    assert frames and frames[0].get("src", "").startswith("data:image/"), "the player shows no frame"
+    """The player (helpers/animation.py): a still first frame, and the animated run behind a click."""
+    first = [img for img in page.images if (img.get("alt") or "").startswith("first frame of")]
+    moving = [img for img in page.images if (img.get("alt") or "").startswith("the animation")]
+    assert first and moving, "the player is missing"
+    assert first[0].get("src", "").startswith("data:image/webp"), "the player shows no frame"
+    assert first[0].get("width") and first[0].get("height"), "the first frame has no size"
+    assert moving[0].get("src", "").startswith("data:image/webp")
 
 
 def test_every_image_has_alt_text(page):
