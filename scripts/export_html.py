@@ -8,6 +8,7 @@ typeset with no network.  Figures are embedded in the page, and the page loads n
 from the web.  With --execute the notebook is first run top to bottom in a fresh kernel
 (from its own folder); otherwise its stored outputs are used.
 
+The lines of nbgrader's markers (### BEGIN SOLUTION and the like) are left out.
 Every image gets alt text: a figure's own (helpers.use_class_style() stores one, from
 the figure's titles, with each figure), or else the sentence that introduces its cell.
 """
@@ -26,6 +27,17 @@ HERE = Path(__file__).resolve().parent
 # MathJax 2.7's combined configuration that jupyter-server-mathjax ships (its usual
 # TeX-AMS_CHTML-full is not in the package, and a missing config fails silently).
 MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+
+
+# nbgrader's markers: they matter to the student edition, not to the reader of the handout.
+MARKER = re.compile(r"^[ \t]*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)[ \t]*\n?", re.MULTILINE)
+
+
+def drop_markers(nb):
+    """Remove the lines holding nbgrader's markers from every code cell (the code between stays)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = MARKER.sub("", cell.source)
 
 
 def mathjax_folder():
@@ -96,6 +108,7 @@ def export(notebook, outdir, run=False):
     if run:
         execute(nb, notebook.resolve().parent)
     add_missing_alt(nb)
+    drop_markers(nb)
     exporter = HTMLExporter(template_name="handout", extra_template_basedirs=[str(HERE)],
                             mathjax_url=MATHJAX_URL)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": notebook.stem}})

@@ -106,6 +106,11 @@ def test_the_page_fetches_nothing_from_the_web(built):
     assert 'src="mathjax/MathJax.js?config=' in built[1]
 
 
+def test_the_page_shows_no_nbgrader_markers(built):
+    assert "### BEGIN" not in built[1] and "### END" not in built[1]
+    assert "e_step" in built[1] and "BEGIN SOLUTION" not in built[1]
+
+
 def test_every_formula_is_typeset(page):
     visible = "".join(page.text)
     assert page.typeset >= 20, f"only {page.typeset} formulas typeset: did MathJax load?"
