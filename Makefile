@@ -50,18 +50,20 @@ PY_PROBLEM = $(if $(PY_VERSION),$(PY_UNSUPPORTED),$(PY_MISSING))
 # Stops make with one line, before anything is built, unless PYTHON is supported.
 check_python = $(if $(filter $(SUPPORTED),$(basename $(PY_VERSION))),,$(error $(PY_PROBLEM)))
 
-# Always checked; rewritten only when .venv is (re)built, so that the stamps below are
-# remade only then.  A .venv whose python is not PYTHON's (another version, or one that no
-# longer runs) is removed first.
+# Always checked, and written only when .venv is built (or has none), so that the stamps
+# below are remade only then.  A .venv whose python is not PYTHON's (another version, or
+# one that no longer runs) is removed first.
 $(PY_STAMP): FORCE
 	$(check_python)
 	@have="$$($(BIN)/python -c '$(PROBE)' 2>/dev/null)"; \
-	if [ "$$have" != "$(PY_ID)" ] || [ ! -f $@ ]; then \
-	  if [ -e $(VENV) ]; then echo "rebuilding $(VENV) with Python $(PY_VERSION) (it was built by $${have:-another Python})"; fi; \
+	if [ "$$have" != "$(PY_ID)" ]; then \
+	  if [ -n "$$have" ]; then echo "rebuilding $(VENV) with Python $(PY_VERSION) (it was built by Python $${have%% *})"; \
+	  elif [ -e $(VENV) ]; then echo "rebuilding $(VENV) with Python $(PY_VERSION) (its python does not run)"; fi; \
 	  rm -rf $(VENV); \
-	  $(PYTHON) -m venv $(VENV) && echo "$(PY_ID)" > $@ \
+	  $(PYTHON) -m venv $(VENV) \
 	    || { rm -rf $(VENV); echo "could not create $(VENV) with '$(PYTHON) -m venv' (on Debian or Ubuntu: apt install python3-venv)"; exit 1; }; \
-	fi
+	  echo "$(PY_ID)" > $@; \
+	elif [ ! -f $@ ]; then echo "$(PY_ID)" > $@; fi
 
 # Reinstalled only when a requirements file changes.  Importing pyplot once builds
 # matplotlib's font cache here, so its one-off message never lands in a notebook cell.
