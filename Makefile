@@ -87,7 +87,8 @@ setup-dev: $(DEV_STAMP)
 FORCE:
 
 # ---------------------------------------------------------------------------------------
-# Running the notebook: the student set is enough.
+# Running the notebook: the student set is enough.  Targets that only execute or export the
+# notebook belong here, on $(STAMP).
 
 run: $(STAMP)
 	mkdir -p build
@@ -106,7 +107,8 @@ student: $(STAMP)
 	$(BIN)/python scripts/make_student.py $(NB) build/student/$(NB)
 
 # ---------------------------------------------------------------------------------------
-# Tests and instructor tools: the dev set on top.
+# Tests and instructor tools: the dev set on top.  Targets that call pytest, nbgrader or a
+# browser (grading, the course folder, browser tests, ...) belong here, on $(DEV_STAMP).
 
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest
