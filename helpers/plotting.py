@@ -1,28 +1,59 @@
 """Figures for the EM notebook: data, soft assignments, covariance ellipses, progress.
 
-Every function takes an optional matplotlib ``ax`` (or makes its own figure) and
-returns what it drew, so figures can be composed and tested.  Component k is drawn
-in ``COLORS[k]`` everywhere: its points, its mean, its ellipses and its table rows.
+Every figure is drawn for a lecture room and a 16:9 projector:
+
+- Component k has its own colour ``COLORS[k]``, mean marker ``MARKERS[k]``, ellipse
+  line style ``LINESTYLES[k]`` and its number written beside its mean, so that the
+  components can be told apart without colour too; every figure with components has
+  a key.  The four colours stay apart under the common colour-vision deficiencies
+  (``tests/test_colours.py`` measures them).
+- Sizes are in CSS pixels: figures are drawn at ``DPI = 72``, so one point is one
+  pixel.  Every figure fits the output area of JupyterLab at 1280x720 with the file
+  browser open, ``BOX = (848, 560)`` pixels, and all text is at least 18 pixels tall.
+  In a notebook, ``use_class_style()`` shows figures at that size with twice the
+  pixels (sharp on HiDPI screens) and gives each image alt text from its titles.
+
+Each function draws on a given matplotlib ``ax`` or makes its own figure, and returns
+what it drew, so figures can be composed and tested.  Call ``use_class_style()`` first:
+tick labels and axis labels take their sizes from its settings.
 """
 
-import hashlib
+import base64
+import io
 import re
 
 import numpy as np
 import matplotlib.pyplot as plt
-from matplotlib.animation import FuncAnimation
 from matplotlib.colors import to_rgb
 from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse
+from matplotlib.ticker import FuncFormatter
+from matplotlib import patheffects
 
-# Okabe-Ito palette: distinguishable with the common forms of colour blindness
-# and on a washed-out projector.
-COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+# Four colours that stay apart for normal vision and under deuteranomaly, protanomaly and
+# tritanomaly (Paul Tol's indigo and green, Okabe-Ito's orange, Tol's cyan), then more for
+# K > 4.  Every component also has its own marker and line style, for when colour fails.
+COLORS = ["#332288", "#E69F00", "#117733", "#33BBEE", "#CC3311", "#AA4499", "#999933", "#000000"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+LINESTYLES = ["-", "--", ":", "-."]
 DATA_GREY = "#555555"
 
-# Ellipses are drawn at these multiples of the standard deviation.  In 2-D the
-# k-sigma ellipse of a Gaussian holds 1 - exp(-k^2 / 2) of its mass.
+# Points: one dot per sample, large and opaque enough to see from the back of a room,
+# translucent enough that dense regions still show their density.
+POINT_SIZE = 16      # marker area in points^2 (a dot about 4 pixels across)
+POINT_ALPHA = 0.6
+
+# Ellipses are drawn at these multiples of the standard deviation: the first thick,
+# the others thin.  In 2-D the k-sigma ellipse holds 1 - exp(-k^2 / 2) of the mass.
 SIGMA_LEVELS = (1, 2)
+ELLIPSE_WIDTHS = (3.5, 1.8)
+FILL_ALPHA = 0.06    # the first ellipse's fill: light, so that four overlapping ones stay clear
+
+# Sizes in CSS pixels (at DPI = 72 one point is one pixel).
+DPI = 72
+BOX = (848, 560)     # JupyterLab's output area at 1280x720 with the file browser open
+TEXT_PX = 18         # smallest text: tick labels, key
+TITLE_PX = 20
 
 
 def mass_within(n_sigma):
@@ -31,9 +62,9 @@ def mass_within(n_sigma):
 
 
 def sigma_label(n_sigmas=SIGMA_LEVELS):
-    """Text such as 'ellipses: 1σ (39% of the mass, solid), 2σ (86%, dashed)' for a title."""
-    parts = [f"{k:g}σ ({100 * mass_within(k):.0f}%, {'solid' if i == 0 else 'dashed'})"
-             for i, k in enumerate(n_sigmas)]
+    """Text such as 'ellipses: 1σ (39% of the mass, thick), 2σ (86%, thin)'."""
+    parts = [f"{k:g}σ ({100 * mass_within(k):.0f}%{' of the mass' if i == 0 else ''}, "
+             f"{'thick' if i == 0 else 'thin'})" for i, k in enumerate(n_sigmas)]
     return "ellipses: " + ", ".join(parts)
 
 
@@ -42,26 +73,39 @@ def component_color(k):
     return COLORS[k % len(COLORS)]
 
 
-def use_class_style():
-    """Large fonts and thick lines, so figures read from the back of a lecture hall.
+def component_marker(k):
+    return MARKERS[k % len(MARKERS)]
 
-    Figures get fixed margins that fit these fonts, so that a notebook can show each
-    figure at its own size: inside IPython this also turns off the inline backend's
-    "tight" cropping, which draws every figure twice and nearly doubles Run All's
-    plotting time.
+
+def component_linestyle(k):
+    return LINESTYLES[k % len(LINESTYLES)]
+
+
+def use_class_style(hidpi=True):
+    """Large text and thick lines for a projector; sharp images with alt text in a notebook.
+
+    Sets matplotlib's defaults (72 dpi, so sizes in points are CSS pixels; text of 18 and
+    20 pixels; fixed margins).  Inside IPython, figures are then shown as PNGs at their
+    own size, with twice the pixels if ``hidpi`` (sharp on HiDPI screens, at about 1.6
+    times the drawing time and 2.6 times the bytes), each with alt text from its
+    titles (``figure_alt_text``), which the exported HTML keeps.
     """
     plt.rcParams.update({
-        "figure.figsize": (10.0, 6.5),
-        "figure.dpi": 80,
-        "savefig.dpi": 80,
-        "font.size": 15,
-        "axes.titlesize": 17,
-        "axes.labelsize": 16,
-        "xtick.labelsize": 13,
-        "ytick.labelsize": 13,
-        "legend.fontsize": 13,
-        "legend.title_fontsize": 13,
-        "lines.linewidth": 2.5,
+        "figure.figsize": (BOX[0] / DPI, BOX[1] / DPI),
+        "figure.dpi": DPI,
+        "savefig.dpi": DPI,
+        "font.size": TEXT_PX,
+        "axes.titlesize": TITLE_PX,
+        "axes.titley": 1.0,  # a fixed title place: the automatic one costs a layout pass per Axes
+        "figure.titlesize": TITLE_PX,
+        "axes.labelsize": TEXT_PX,
+        "xtick.labelsize": TEXT_PX,
+        "ytick.labelsize": TEXT_PX,
+        "legend.fontsize": TEXT_PX,
+        "legend.title_fontsize": TEXT_PX,
+        "lines.linewidth": 3,
+        "lines.solid_capstyle": "round",
+        "lines.dash_capstyle": "round",
         "axes.grid": True,
         "grid.alpha": 0.3,
         "axes.spines.top": False,
@@ -77,8 +121,69 @@ def use_class_style():
     except ImportError:  # plain Python: nothing else to set
         return
     shell = get_ipython()
-    if shell is not None:
-        shell.run_line_magic("config", "InlineBackend.print_figure_kwargs = {'bbox_inches': None}")
+    if shell is None or "image/png" not in shell.display_formatter.formatters:
+        return
+    import matplotlib_inline.backend_inline  # noqa: F401  (sets up the inline backend first)
+    from matplotlib.figure import Figure
+
+    formatters = shell.display_formatter.formatters
+    for formatter in formatters.values():
+        formatter.pop(Figure, None)
+    formatters["image/png"].for_type(Figure, lambda fig: notebook_png(fig, scale=2 if hidpi else 1))
+
+
+def notebook_png(fig, scale=2):
+    """A figure as the notebook shows it: (base64 PNG, metadata), or None for an empty figure.
+
+    The PNG has ``scale`` times the figure's pixels (2: sharp on HiDPI screens); the
+    metadata's width and height keep it at the figure's own size in CSS pixels, and its
+    alt text describes it.  Drawn once at fixed margins (no "tight" cropping, which
+    would draw every figure twice).
+    """
+    if not fig.axes:
+        return None
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=scale * fig.dpi)
+    width, height = fig.get_size_inches() * fig.dpi
+    metadata = {"width": int(round(width)), "height": int(round(height)), "alt": figure_alt_text(fig)}
+    return base64.b64encode(buffer.getvalue()).decode("ascii"), metadata
+
+
+def _plain(text):
+    """Text without mathtext dollars and backslashes, for alt text: '$\\sigma_1$' -> 'sigma_1'."""
+    return re.sub(r"\\(\w+)", r"\1", text.replace("$", "")).replace("\n", " ").strip()
+
+
+def figure_alt_text(fig):
+    """A description of a figure for screen readers, from its axes, titles and key.
+
+    E.g. "Scatter plot of x₂ against x₁: converged after 47 iterations: ll = -4.094.
+    Components 0 to 3 are told apart by colour, marker shape, line style and the number
+    beside each mean."
+    """
+    axes = [ax for ax in fig.axes if ax.get_visible() and ax.has_data()]
+    if not axes:
+        return "An empty figure."
+    kind = "scatter plot" if any(ax.collections for ax in axes) else "plot"
+    if len(axes) > 1:
+        kind = f"{len(axes)} {kind}s"
+    xlabel = next((ax.get_xlabel() for ax in axes if ax.get_xlabel()), "")
+    ylabel = next((ax.get_ylabel() for ax in axes if ax.get_ylabel()), "")
+    if xlabel and ylabel:
+        kind += f" of {ylabel} against {xlabel}"
+    titles = [ax.get_title().replace("\n", ", ") for ax in axes if ax.get_title()]
+    if fig.get_suptitle():
+        titles.insert(0, fig.get_suptitle())
+    text = kind[0].upper() + kind[1:] + (": " + "; ".join(titles) if titles else "") + "."
+    if kind.startswith("plot"):  # a line plot: its labelled points carry the values
+        notes = [t.get_text().replace("\n", " ") for ax in axes for t in ax.texts if t.get_text()]
+        text += "".join(f" {note}." for note in notes)
+    legends = fig.legends + [ax.get_legend() for ax in axes if ax.get_legend()]
+    components = {t.get_text() for legend in legends for t in legend.get_texts() if t.get_text().isdigit()}
+    if components:
+        text += (f" Components 0 to {len(components) - 1} are told apart by colour, marker shape, "
+                 "line style and the number beside each mean.")
+    return _plain(text)
 
 
 def ellipse_params(cov, n_sigma=1.0):
@@ -100,37 +205,81 @@ def ellipse_params(cov, n_sigma=1.0):
     return width, height, angle
 
 
-def add_cov_ellipses(ax, mean, cov, color, n_sigmas=SIGMA_LEVELS, fill_alpha=0.12):
+# A white rim under every outline, number and marker keeps it visible over points of
+# any colour and over the other components' outlines.
+def _halo(width):
+    return [patheffects.Stroke(linewidth=width, foreground="white"), patheffects.Normal()]
+
+
+def add_cov_ellipses(ax, mean, cov, color, n_sigmas=SIGMA_LEVELS, linestyle="-", zorder=3):
     """Draw the n-sigma ellipses of N(mean, cov) for each n in n_sigmas; return the patches.
 
-    Each ellipse has a solid outline in ``color`` (solid for the first level, dashed
-    for the others) and a faint fill, and is drawn above the points.
+    All levels share ``color`` and ``linestyle``; the first level is drawn thick with a
+    light fill, the others thin and unfilled, each over a white rim.
     """
     patches = []
     for level, n_sigma in enumerate(n_sigmas):
         width, height, angle = ellipse_params(cov, n_sigma)
+        line_width = ELLIPSE_WIDTHS[min(level, len(ELLIPSE_WIDTHS) - 1)]
         patch = Ellipse(xy=tuple(mean), width=width, height=height, angle=angle,
-                        facecolor=(*to_rgb(color), fill_alpha), edgecolor=color,
-                        linewidth=2.5, linestyle="-" if level == 0 else "--", zorder=3)
-        ax.add_patch(patch)
+                        facecolor=(*to_rgb(color), FILL_ALPHA if level == 0 else 0.0),
+                        edgecolor=color, linewidth=line_width, linestyle=linestyle, zorder=zorder,
+                        path_effects=_halo(line_width + 2.5))
+        ax.add_artist(patch)  # unlike add_patch, does not recompute the data limits: quicker
         patches.append(patch)
     return patches
 
 
-def draw_component(ax, k, mean, cov=None, n_sigmas=SIGMA_LEVELS):
-    """Draw component k's mean (a cross) and, given its covariance, its ellipses, in COLORS[k].
+# Where component k writes its number, in points from its mean: each component on its
+# own side, so that two means on top of each other still show both numbers.
+_NUMBER_OFFSETS = [(11, 9), (-11, 9), (-11, -9), (11, -9)]
 
-    Returns the list of artists drawn (ellipses first, then the mean's marker).
+
+def draw_component(ax, k, mean, cov=None, n_sigmas=SIGMA_LEVELS, zorder=3):
+    """Draw component k: its ellipses (given its covariance), mean marker and number.
+
+    Colour, marker and line style are component k's own.  Returns the list of artists
+    drawn: the ellipses, then the mean's marker (a Line2D), then the number (a Text).
     """
     color = component_color(k)
-    artists = [] if cov is None else add_cov_ellipses(ax, mean, cov, color, n_sigmas)
-    artists += ax.plot(*mean, marker="X", markersize=15, color=color, zorder=4,
-                       markeredgecolor="white", markeredgewidth=1.5, linestyle="none")
+    artists = [] if cov is None else add_cov_ellipses(
+        ax, mean, cov, color, n_sigmas, component_linestyle(k), zorder)
+    artists += ax.plot(*mean, marker=component_marker(k), markersize=15, color=color, zorder=5,
+                       markeredgecolor="white", markeredgewidth=2, linestyle="none")
+    dx, dy = _NUMBER_OFFSETS[k % len(_NUMBER_OFFSETS)]
+    artists.append(ax.annotate(str(k), tuple(mean), xytext=(dx, dy), textcoords="offset points",
+                               ha="left" if dx > 0 else "right", va="bottom" if dy > 0 else "top",
+                               fontsize=TEXT_PX, fontweight="bold", color="black", zorder=6,
+                               bbox=dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none",
+                                         alpha=0.8)))
     return artists
 
 
-def _snapshot_title(snap):
-    return f"iteration {snap['iteration']}: ll = {snap['ll']:.3f}"
+def draw_components(ax, mu, sigma=None, n_sigmas=SIGMA_LEVELS):
+    """Draw every component; the broadest ellipses first, so that no small one is hidden."""
+    mu = np.asarray(mu)
+    order = range(len(mu)) if sigma is None else np.argsort(-np.linalg.det(np.asarray(sigma)),
+                                                            kind="stable")
+    artists = []
+    for rank, k in enumerate(order):
+        artists += draw_component(ax, int(k), mu[k], None if sigma is None else sigma[k], n_sigmas,
+                                  zorder=3 + 0.01 * rank)
+    return artists
+
+
+def key_handles(n_components, n_sigmas=SIGMA_LEVELS, ellipses=True, long_labels=False):
+    """Legend entries: one per component (marker, line style, colour), then the ellipse levels."""
+    handles = [Line2D([], [], color=component_color(k), marker=component_marker(k), markersize=12,
+                      markeredgecolor="white", linestyle=component_linestyle(k),
+                      linewidth=ELLIPSE_WIDTHS[0] if ellipses else 0,
+                      label=f"component {k}" if long_labels else str(k))
+               for k in range(n_components)]
+    if ellipses:
+        for level, n_sigma in enumerate(n_sigmas):
+            handles.append(Line2D([], [], color=DATA_GREY,
+                                  linewidth=ELLIPSE_WIDTHS[min(level, len(ELLIPSE_WIDTHS) - 1)],
+                                  label=f"{n_sigma:g}σ: {100 * mass_within(n_sigma):.0f}%"))
+    return handles
 
 
 def _point_colors(r):
@@ -139,15 +288,40 @@ def _point_colors(r):
     return np.clip(r @ palette, 0.0, 1.0)
 
 
-def default_limits(x, mu=None, sigma=None, n_sigmas=SIGMA_LEVELS):
-    """((xmin, xmax), (ymin, ymax)) holding the data and the means, with a 5% margin.
+def _label_colors(labels):
+    """Each point in the colour of its component: labels (N,) of integers."""
+    labels = np.asarray(labels, dtype=int)
+    palette = np.array([to_rgb(component_color(k)) for k in range(labels.max() + 1)])
+    return palette[labels]
 
-    Each side spans at least 2% of the widest ellipse (or 1 if there is nothing to
-    go by), so that degenerate data, such as a single point, still give a sensible view
-    in which an ellipse is never thousands of times larger than the axes.
+
+def _extent(x, mu=None, sigma=None, n_sigmas=SIGMA_LEVELS):
+    """Lower and upper corners of the box holding the data, the means and their ellipses."""
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    if mu is not None:
+        mu = np.asarray(mu)
+        lo, hi = np.minimum(lo, mu.min(axis=0)), np.maximum(hi, mu.max(axis=0))
+        if sigma is not None:
+            # The n-sigma ellipse reaches n * sqrt(sigma_dd) from its mean along axis d.
+            reach = max(n_sigmas) * np.sqrt(np.diagonal(np.asarray(sigma), axis1=1, axis2=2))
+            lo, hi = np.minimum(lo, (mu - reach).min(axis=0)), np.maximum(hi, (mu + reach).max(axis=0))
+    return lo, hi
+
+
+def default_limits(x, mu=None, sigma=None, n_sigmas=SIGMA_LEVELS):
+    """((xmin, xmax), (ymin, ymax)) holding the data, the means and the ellipses, plus a margin.
+
+    The ellipses may widen the view of the data and means by at most a third of its span
+    on each side (a far larger one is cut off rather than shrinking the data to a dot).
+    Each side spans at least 2% of the widest ellipse (or 1 if there is nothing to go
+    by), so that degenerate data, such as a single point, still give a sensible view.
     """
-    points = x if mu is None else np.vstack([x, mu])
-    lo, hi = points.min(axis=0), points.max(axis=0)
+    x = np.asarray(x, dtype=float)
+    lo, hi = _extent(x, mu)
+    with_ellipses_lo, with_ellipses_hi = _extent(x, mu, sigma, n_sigmas)
+    span = hi - lo
+    lo = np.maximum(with_ellipses_lo, lo - span / 3)
+    hi = np.minimum(with_ellipses_hi, hi + span / 3)
     floor = 0.0
     if sigma is not None and len(sigma):
         widest = 2 * max(n_sigmas) * np.sqrt(np.linalg.eigvalsh(sigma)[:, -1].max())  # as ellipse_params
@@ -159,146 +333,331 @@ def default_limits(x, mu=None, sigma=None, n_sigmas=SIGMA_LEVELS):
     return tuple((c - h, c + h) for c, h in zip(center, half))
 
 
-def make_plot(x, r=None, mu=None, sigma=None, ll=None, ax=None, title=None,
-              n_sigmas=SIGMA_LEVELS, legend=True, limits=None):
-    """Scatter 2-D data, optionally coloured by responsibilities, with means and ellipses.
+def _union(limits):
+    """The smallest limits holding every ((xmin, xmax), (ymin, ymax)) in the list."""
+    limits = np.asarray(limits)  # (n, 2, 2)
+    return tuple((limits[:, d, 0].min(), limits[:, d, 1].max()) for d in range(2))
+
+
+# Layout, in CSS pixels: room for tick labels and axis labels at TEXT_PX, titles at TITLE_PX.
+_LEFT, _RIGHT, _BOTTOM, _TOP = 76, 14, 60, 6
+_TITLE_LINE = 25      # height of one title line at TITLE_PX, with its gap to the axes
+_GRID_TITLE_LINE = 22  # the same at TEXT_PX, for the titles of panels in a grid
+_KEY_ROW = 30         # height of one row of the key below a grid
+_KEY_COLUMN = 170     # width of the key column right of a single plot
+
+
+def _aspect(limits):
+    (x0, x1), (y0, y1) = limits
+    return (x1 - x0) / (y1 - y0)
+
+
+def scatter_figure(limits, key=True, title_lines=1, box=BOX):
+    """An empty figure with one Axes for make_plot, sized to fit ``box`` at equal aspect.
+
+    The figure is as large as ``box`` (width, height in CSS pixels) allows for the view
+    ``limits``, with room above for a title of ``title_lines`` lines and, if ``key``, a
+    column for the key on the right.  Returns (figure, axes).
+    """
+    fig, axes = _grid(1, 1, _aspect(limits), title_lines, key_right=key, box=box)
+    return fig, axes[0, 0]
+
+
+def _grid(nrows, ncols, aspect, title_lines=1, key_rows=0, key_right=False, box=BOX):
+    """A figure with an nrows x ncols grid of Axes at equal aspect, fitted into box.
+
+    Axes share x and y (tick labels only on the outer edges); each has room for a title
+    of title_lines lines (at TITLE_PX for one Axes, TEXT_PX in a grid); key_rows rows are
+    kept free below the grid for a key (the figure is then as wide as the box, for the
+    key's sake), or a column on the right if key_right.
+    """
+    gap = 14
+    title_h = (_TITLE_LINE if nrows * ncols == 1 else _GRID_TITLE_LINE) * title_lines + 4
+    left, right = _LEFT, _RIGHT + (_KEY_COLUMN if key_right else 0)
+    bottom = _BOTTOM + _KEY_ROW * key_rows + (8 if key_rows else 0)
+    room_w = (box[0] - left - right - gap * (ncols - 1)) / ncols
+    room_h = (box[1] - bottom - _TOP - nrows * title_h - gap * (nrows - 1)) / nrows
+    ax_w = min(room_w, room_h * aspect)
+    ax_h = ax_w / aspect
+    width = round(left + ncols * ax_w + (ncols - 1) * gap + right)  # whole pixels
+    if key_rows:  # centre the grid in a figure as wide as the box
+        left += (box[0] - width) / 2
+        width = box[0]
+    height = round(bottom + nrows * (ax_h + title_h) + (nrows - 1) * gap + _TOP)
+    fig = plt.figure(figsize=(width / DPI, height / DPI), dpi=DPI)
+    axes = np.empty((nrows, ncols), dtype=object)
+    for i in range(nrows):
+        for j in range(ncols):
+            x0 = left + j * (ax_w + gap)
+            y0 = height - _TOP - (i + 1) * (ax_h + title_h) - i * gap
+            share = None if i == j == 0 else axes[0, 0]
+            ax = fig.add_axes([x0 / width, y0 / height, ax_w / width, ax_h / height],
+                              sharex=share, sharey=share)
+            ax.tick_params(labelbottom=i == nrows - 1, labelleft=j == 0)
+            axes[i, j] = ax
+    return fig, axes
+
+
+def _draw_points(ax, x, r=None, labels=None):
+    """One scatter of all points: grey, mixed by responsibilities r, or by their labels."""
+    if r is not None:
+        colors = _point_colors(np.asarray(r))
+    elif labels is not None:
+        colors = _label_colors(labels)
+    else:
+        colors = DATA_GREY
+    return ax.scatter(x[:, 0], x[:, 1], s=POINT_SIZE, c=colors, alpha=POINT_ALPHA, linewidths=0,
+                      zorder=1)
+
+
+def _n_components(r=None, mu=None, labels=None):
+    if mu is not None:
+        return len(mu)
+    if r is not None:
+        return np.shape(r)[1]
+    if labels is not None:
+        return int(np.max(labels)) + 1
+    return 0
+
+
+def make_plot(x, r=None, mu=None, sigma=None, ll=None, *, title=None, ax=None, limits=None,
+              labels=None, n_sigmas=SIGMA_LEVELS, legend=True, box=BOX):
+    """Scatter 2-D data, optionally coloured by component, with means and ellipses.
 
     x : (N, 2) data.  r : (N, K) responsibilities; a point's colour mixes the
-    component colours by its r, so uncertain points look blended.  mu : (K, 2)
-    means, sigma : (K, 2, 2) covariances.  ll : mean log-likelihood per sample,
-    shown in the title.  limits : ((xmin, xmax), (ymin, ymax)); default: the data
-    with a margin, so ellipses never rescale the view.  Returns the Axes.
+    component colours by its r, so uncertain points look blended.  labels : (N,)
+    instead of r, one component per point (k-means, simulated data).  mu : (K, 2)
+    means, sigma : (K, 2, 2) covariances.  ll : mean log-likelihood per sample; with
+    a title it is appended ("start: ll = -5.433"), alone it makes the title.
+    limits : ((xmin, xmax), (ymin, ymax)); default: the data, means and ellipses.
+    ax : draw there (a key then goes right of the Axes: make room, e.g. with
+    scatter_figure); default: a new figure as large as fits ``box`` (width, height in
+    CSS pixels; default BOX, e.g. (848, 420) to leave room for a cell's code on a
+    720p screen).  Returns the Axes.
     """
     x = np.asarray(x)
     if x.ndim != 2 or x.shape[1] != 2:
         raise ValueError(f"make_plot draws 2-D data of shape (N, 2); got shape {x.shape}")
-    if ax is None:
-        fig, ax = plt.subplots()
-        fig.subplots_adjust(left=0.1, right=0.7)  # room for the legend on the right
-    colors = DATA_GREY if r is None else _point_colors(np.asarray(r))
-    ax.scatter(x[:, 0], x[:, 1], s=8, c=colors, alpha=0.35, linewidths=0)
-    handles = []
-    if mu is not None:
-        for k, mean in enumerate(np.asarray(mu)):
-            draw_component(ax, k, mean, None if sigma is None else sigma[k], n_sigmas)
-            handles.append(Line2D([], [], marker="X", markersize=12, color=component_color(k),
-                                  linestyle="none", label=f"component {k}"))
     if limits is None:
         limits = default_limits(x, mu, sigma, n_sigmas)
+    n_components = _n_components(r, mu, labels)
+    show_key = legend and n_components > 0
+    if title is None and ll is not None:
+        title = f"ll = {ll:.4f} (mean log-likelihood per sample)"
+    elif ll is not None:
+        title = f"{title}: ll = {ll:.3f}"
+    if ax is None:
+        lines = 1 if title is None else title.count("\n") + 1
+        _, ax = scatter_figure(limits, key=show_key, title_lines=lines, box=box)
+    _draw_points(ax, x, r, labels)
+    if mu is not None:
+        draw_components(ax, mu, sigma, n_sigmas)
     ax.set_xlim(*limits[0])
     ax.set_ylim(*limits[1])
     ax.set_aspect("equal", adjustable="box")
     ax.locator_params(nbins=5)  # few, large tick labels: readable from afar, and quicker to draw
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
-    if title is None and ll is not None:
-        title = f"mean log-likelihood per sample = {ll:.4f}"
+    ax.set_xlabel("x₁")  # plain text, not mathtext: quicker to draw
+    ax.set_ylabel("x₂")
     if title is not None:
-        ax.set_title(title)
-    if legend and handles:
-        if sigma is not None:
-            for level, n_sigma in enumerate(n_sigmas):
-                handles.append(Line2D([], [], color=DATA_GREY, linestyle="-" if level == 0 else "--",
-                                      label=f"{n_sigma:g}σ ellipse: {100 * mass_within(n_sigma):.0f}%"))
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+        ax.set_title(title, y=1.0)  # a fixed place: matplotlib's automatic one costs a layout pass
+    if show_key:
+        ax.legend(handles=key_handles(n_components, n_sigmas, ellipses=sigma is not None),
+                  title="component", loc="upper left", bbox_to_anchor=(1.0, 1.0),
+                  borderaxespad=0.3, frameon=False, handlelength=2.6, alignment="left")
     return ax
 
 
-def plot_ll(lls, ax=None):
-    """Plot the mean log-likelihood per sample against the EM iteration; return the Axes.
+def _add_key_below(fig, n_components, n_sigmas, ellipses):
+    """The key as one row at the bottom of a figure: the components, then the ellipse levels."""
+    handles = [Line2D([], [], linestyle="none", label="component:")]
+    handles += key_handles(n_components, n_sigmas, ellipses=ellipses)
+    fig.legend(handles=handles, ncols=len(handles), loc="lower center", bbox_to_anchor=(0.5, 0.0),
+               frameon=False, handlelength=2.6, handletextpad=0.5, columnspacing=1.2,
+               borderaxespad=0.2)
 
-    lls[0] is the value at the starting parameters.  The title reports the smallest
-    change between consecutive iterations, which EM keeps >= 0.
+
+def _panel_limits(x, panels, n_sigmas):
+    return _union([default_limits(np.asarray(p.get("x", x)), p.get("mu"), p.get("sigma"), n_sigmas)
+                   for p in panels])
+
+
+def plot_panels(x, panels, ncols=None, limits=None, n_sigmas=SIGMA_LEVELS, box=BOX):
+    """Side-by-side make_plot panels on one shared view, with one key below.
+
+    panels : list of dicts, each with a "title" and any of "r" (responsibilities),
+    "labels" (one component per point), "mu", "sigma", "ll", and "x" (its own points;
+    default: x).  ncols : panels per row (default: all in one row, at most 3).
+    limits : the shared view (default: every panel's data, means and ellipses).
+    box : (width, height) in CSS pixels that the figure fits.  Returns (figure, 2-D array of Axes).
     """
-    lls = np.asarray(lls, dtype=float)
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(8.0, 4.5))
-        fig.subplots_adjust(left=0.19)  # room for the two-line label
-    ax.plot(np.arange(len(lls)), lls, marker="o", markersize=5, color=COLORS[0])
-    ax.set_xlabel("EM iteration")
-    ax.set_ylabel("mean log-likelihood\nper sample")
-    if len(lls) > 1:
-        ax.set_title(f"smallest change per iteration: {np.diff(lls).min():+.2e}")
-    return ax
+    ncols = ncols or min(len(panels), 3)
+    nrows = -(-len(panels) // ncols)
+    if limits is None:
+        limits = _panel_limits(x, panels, n_sigmas)
+    n_components = max(_n_components(p.get("r"), p.get("mu"), p.get("labels")) for p in panels)
+    ellipses = any(p.get("sigma") is not None for p in panels)
+    title_lines = max(p.get("title", "").count("\n") + 1 for p in panels)
+    key_rows = 1 if n_components else 0
+    fig, axes = _grid(nrows, ncols, _aspect(limits), title_lines, key_rows=key_rows, box=box)
+    for ax, panel in zip(axes.flat, panels):
+        make_plot(np.asarray(panel.get("x", x)), panel.get("r"), panel.get("mu"), panel.get("sigma"),
+                  panel.get("ll"), title=panel.get("title"), ax=ax, limits=limits,
+                  labels=panel.get("labels"), n_sigmas=n_sigmas, legend=False)
+    for ax in axes.flat:
+        ax.title.set_fontsize(TEXT_PX)  # panel titles are small, still >= 18 px
+        if not ax.has_data():
+            ax.set_visible(False)
+    for i in range(nrows):  # axis labels on the outer edges only, as the tick labels
+        for j in range(ncols):
+            if i < nrows - 1 and axes[i + 1, j].get_visible():
+                axes[i, j].set_xlabel("")
+            else:
+                axes[i, j].tick_params(labelbottom=True)
+            if j > 0:
+                axes[i, j].set_ylabel("")
+    if n_components:
+        _add_key_below(fig, n_components, n_sigmas, ellipses)
+    return fig, axes
+
+
+def snapshot_title(snap, lines=2):
+    """'start', 'iteration 5' or the snapshot's own "label", then its ll, on `lines` lines."""
+    label = snap.get("label") or ("start" if snap["iteration"] == 0 else f"iteration {snap['iteration']}")
+    return f"{label}{chr(10) if lines == 2 else ': '}ll = {snap['ll']:.3f}"
+
+
+def _snapshot_title(snap):
+    return snapshot_title(snap, lines=1)
 
 
 def plot_snapshots(x, snapshots, ncols=3, n_sigmas=SIGMA_LEVELS):
     """A grid of make_plot panels, one per snapshot dict (iteration, r, mu, sigma, ll).
 
-    Returns (figure, array of Axes).  All panels share the same limits: those of the data.
+    A snapshot may carry a "label" for its title (e.g. "converged (47)": a panel's
+    title has room for about 20 characters a line); by default the title is "start" or "iteration i", then its ll.  All
+    panels share one view, large enough for every snapshot's ellipses; one key below.
+    Returns (figure, 2-D array of Axes).
     """
-    limits = default_limits(x)
-    nrows = -(-len(snapshots) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 4.2 * nrows), squeeze=False)
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.88, wspace=0.3, hspace=0.35)
-    for ax, snap in zip(axes.flat, snapshots):
-        make_plot(x, snap["r"], snap["mu"], snap["sigma"], ax=ax, legend=False,
-                  n_sigmas=n_sigmas, title=_snapshot_title(snap), limits=limits)
-    for ax in axes.flat[len(snapshots):]:
-        ax.set_visible(False)
-    fig.suptitle(f"EM from start to convergence ({sigma_label(n_sigmas)})")
-    return fig, axes
+    panels = [{"title": snapshot_title(s), "r": s["r"], "mu": s["mu"], "sigma": s["sigma"]}
+              for s in snapshots]
+    return plot_panels(x, panels, ncols=ncols, n_sigmas=n_sigmas)
 
 
-def animate_em(x, snapshots, interval=500, n_sigmas=SIGMA_LEVELS, figsize=(6.4, 5.4)):
-    """A FuncAnimation with one frame per snapshot dict (iteration, r, mu, sigma, ll).
+def plot_data_vs_simulated(x, x_sim, z_sim, mu=None, sigma=None, n_sigmas=SIGMA_LEVELS):
+    """The data beside points simulated from a fit, coloured by their sampled component.
 
-    The first frame is drawn by make_plot; later frames only recolour the points and
-    move the means and ellipses, which keeps rendering quick.  Render the result with
-    ``anim.to_jshtml()`` for a player that works offline and in exported HTML.  The
-    figure is closed so that it is not also shown as a still image.
+    x : (N, 2) data; x_sim : (M, 2) simulated points; z_sim : (M,) the component each
+    was drawn from.  Given mu and sigma, the fit's components are drawn on the
+    simulated panel.  Both panels show the data's view.  Returns (figure, 2-D array of Axes).
     """
-    fig, ax = plt.subplots(figsize=figsize)
-    fig.subplots_adjust(left=0.14, right=0.97, bottom=0.13, top=0.92)  # fixed: no re-layout per frame
-    first = snapshots[0]
-    make_plot(x, first["r"], ax=ax, legend=False)
-    points = ax.collections[0]
-    drawn = []  # the artists of the current frame's means and ellipses
-
-    def draw(i):
-        snap = snapshots[i]
-        for artist in drawn:
-            artist.remove()
-        drawn.clear()
-        points.set_facecolor(_point_colors(np.asarray(snap["r"])))
-        for k, mean in enumerate(snap["mu"]):
-            drawn.extend(draw_component(ax, k, mean, snap["sigma"][k], n_sigmas))
-        ax.set_title(_snapshot_title(snap))
-        return drawn
-
-    anim = FuncAnimation(fig, draw, frames=len(snapshots), interval=interval, blit=False)
-    plt.close(fig)
-    return anim
+    panels = [{"x": x, "title": f"the data\n{len(x)} samples"},
+              {"x": x_sim, "labels": z_sim, "mu": mu, "sigma": sigma,
+               "title": f"simulated from the fit\n{len(x_sim)} samples, by sampled component"}]
+    return plot_panels(x, panels, limits=default_limits(x), n_sigmas=n_sigmas)
 
 
-# matplotlib's player draws its buttons with an icon font fetched from the web; these
-# characters replace the icons so that the player also works offline.  All of them are in
-# the fonts every system has (the dedicated media-control characters are not).
-_BUTTON_ICONS = {
-    "fa fa-minus": "&minus;", "fa fa-fast-backward": "&#x21E4;", "fa fa-step-backward": "&#x25C1;",
-    "fa fa-play fa-flip-horizontal": "&#x25C0;", "fa fa-pause": "&#x2016;", "fa fa-play": "&#x25B6;",
-    "fa fa-step-forward": "&#x25B7;", "fa fa-fast-forward": "&#x21E5;", "fa fa-plus": "+",
-}
+def find_plateau(lls, rel_gain=0.002, min_length=3):
+    """(first, last) iteration of the longest stall before convergence, or None.
 
-
-def animation_html(anim):
-    """The animation as a self-contained HTML/JavaScript player, for offline use.
-
-    Frames are embedded as JPEG (about four times smaller than PNG), the button icons
-    are plain characters instead of a web font, and the player's element id, random
-    in matplotlib, is derived from the content, so the same animation always gives
-    the same HTML.  Returns an ``IPython.display.HTML`` object.
+    A stall is a run of at least min_length iterations that each gain less than
+    rel_gain times the whole climb, after which ll climbs faster again, as when two
+    components share one cluster before one of them leaves.
     """
-    from IPython.display import HTML
+    lls = np.asarray(lls, dtype=float)
+    if len(lls) < min_length + 2:
+        return None
+    gains = np.diff(lls)
+    slow = gains < rel_gain * (lls[-1] - lls[0])
+    best = None
+    i = 0
+    while i < len(slow):
+        if not slow[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(slow) and slow[j + 1]:
+            j += 1
+        climbs_again = j + 1 < len(slow)
+        if climbs_again and j - i + 1 >= min_length and (best is None or j - i > best[1] - best[0]):
+            best = (i, j + 1)  # gains i..j join iterations i to j + 1
+        i = j + 1
+    return best
 
-    with plt.rc_context({"animation.frame_format": "jpeg"}):
-        html = anim.to_jshtml(default_mode="once")
-    html = re.sub(r'<link rel="stylesheet"\s+href="[^"]*font-awesome[^"]*">', "", html)
-    for icon, text in _BUTTON_ICONS.items():
-        html = html.replace(f'<i class="{icon}"></i>', text)
-    random_id = re.search(r'id="_anim_img([0-9a-f]+)"', html).group(1)
-    stable_id = hashlib.sha1(html.replace(random_id, "").encode()).hexdigest()[:32]
-    return HTML(html.replace(random_id, stable_id))
+
+def plot_ll(lls, annotations=(), plateau="auto", end_label=None, ax=None):
+    """ll, the mean log-likelihood per sample, against the EM iteration; returns the Axes.
+
+    lls[0] is the value at the starting parameters.  The start and the end are labelled
+    with their values (end_label, e.g. "converged after 47 iterations", names the end).
+    plateau : (first, last) iteration to shade as a plateau, "auto" for find_plateau,
+    or None.  annotations : (iteration, text) pairs, each written below its point (keep
+    them clear of the lower right, where the end's label goes).
+    """
+    lls = np.asarray(lls, dtype=float)
+    last = len(lls) - 1
+    if ax is None:
+        fig = plt.figure(figsize=(BOX[0] / DPI, 400 / DPI), dpi=DPI)
+        ax = fig.add_axes([100 / BOX[0], 62 / 400, (BOX[0] - 125) / BOX[0], (400 - 62 - 40) / 400])
+    ax.plot(np.arange(len(lls)), lls, marker="o", markersize=6, color=COLORS[0], zorder=3)
+    ax.set_xlabel("EM iteration")
+    ax.set_ylabel("ll")
+    ax.set_title("ll, the mean log-likelihood per sample, at each EM iteration", y=1.0)
+    ax.set_xlim(-0.03 * max(last, 1), 1.03 * max(last, 1))
+    low, high = lls.min(), lls.max()
+    ax.set_ylim(low - 0.05 * (high - low or 1), high + 0.12 * (high - low or 1))
+    text_style = dict(textcoords="offset points", fontsize=TEXT_PX, zorder=5,
+                      arrowprops=dict(arrowstyle="-", color=DATA_GREY, linewidth=1.5),
+                      bbox=dict(boxstyle="round,pad=0.2", facecolor="white", edgecolor="none", alpha=0.85))
+    ax.annotate(f"start: ll = {lls[0]:.3f}", (0, lls[0]), xytext=(25, 0), ha="left", va="center",
+                **text_style)
+    if last > 0:  # low on the right, where a climbing curve leaves room
+        ax.annotate(f"{end_label or f'iteration {last}'}: ll = {lls[-1]:.3f}", (last, lls[-1]),
+                    xytext=(0.99, 0.3), ha="right", va="center",
+                    **(text_style | dict(textcoords="axes fraction")))
+    if isinstance(plateau, str) and plateau == "auto":
+        plateau = find_plateau(lls)
+    if plateau is not None:
+        first, end = plateau
+        ax.axvspan(first, end, color=COLORS[3], alpha=0.15, linewidth=0, zorder=1)
+        ax.text((first + end) / 2, 0.12, f"plateau\n{first}-{end}", ha="center", va="bottom",
+                transform=ax.get_xaxis_transform(), fontsize=TEXT_PX, zorder=5)
+    for iteration, text in annotations:
+        ax.annotate(text, (iteration, lls[iteration]), xytext=(0, -60), ha="center", va="top",
+                    **text_style)
+    return ax
+
+
+def plot_bic(ks, bics, ax=None):
+    """BIC minus its lowest value against K (lower is better), the chosen K marked.
+
+    The y axis is linear up to 10 and logarithmic above (symlog), so that a difference
+    of 50 stays visible beside one of 10 000; every point is labelled with its
+    difference.  Returns the Axes.
+    """
+    ks = np.asarray(list(ks))
+    delta = np.asarray(bics, dtype=float) - np.min(bics)
+    best = int(np.argmin(delta))
+    if ax is None:
+        fig = plt.figure(figsize=(BOX[0] / DPI, 400 / DPI), dpi=DPI)
+        ax = fig.add_axes([100 / BOX[0], 62 / 400, (BOX[0] - 125) / BOX[0], (400 - 62 - 40) / 400])
+    ax.plot(ks, delta, marker="o", markersize=9, color=COLORS[0], zorder=3)
+    ax.plot(ks[best], 0, marker="*", markersize=26, color=COLORS[1], markeredgecolor="black",
+            markeredgewidth=1.5, linestyle="none", zorder=4)
+    ax.set_yscale("symlog", linthresh=10, linscale=0.5)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+    ax.set_ylim(-2, delta.max() * 4)
+    ax.set_xticks(ks)
+    for k, d in zip(ks, delta):
+        if d > 0:
+            ax.annotate(f"+{d:,.0f}", (k, d), xytext=(0, 10), textcoords="offset points", ha="center",
+                        va="bottom", fontsize=TEXT_PX)
+    ax.annotate(f"lowest: K = {ks[best]}", (ks[best], 0), xytext=(0, 22), textcoords="offset points",
+                ha="center", va="bottom", fontsize=TEXT_PX, fontweight="bold", zorder=5,
+                bbox=dict(boxstyle="round,pad=0.2", facecolor="white", edgecolor="none"))
+    ax.set_xlabel("number of components K")
+    ax.set_ylabel("BIC − lowest BIC (log scale)")
+    ax.set_title(f"BIC above its lowest value (lower is better): K = {ks[best]} is chosen", y=1.0)
+    return ax
 
 
 def _fmt(a):

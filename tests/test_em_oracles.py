@@ -147,7 +147,8 @@ def test_simulate_reproduces_the_mixture_moments(nb):
     pi = np.array([0.5, 0.3, 0.2])
     mu = np.array([[0.0, 0.0], [4.0, 1.0], [-2.0, 3.0]])
     sigma = np.array([[[1.0, 0.5], [0.5, 2.0]], [[0.5, -0.2], [-0.2, 0.3]], [[2.0, 0.0], [0.0, 0.5]]])
-    x = nb.simulate(400_000, pi, mu, sigma, np.random.default_rng(5))
+    x, z = nb.simulate(400_000, pi, mu, sigma, np.random.default_rng(5))
+    np.testing.assert_allclose(np.bincount(z, minlength=3) / len(z), pi, atol=0.005)
     mean = pi @ mu
     second = np.einsum("k,kij->ij", pi, sigma + np.einsum("ki,kj->kij", mu, mu))
     np.testing.assert_allclose(x.mean(axis=0), mean, atol=0.02)
@@ -156,10 +157,10 @@ def test_simulate_reproduces_the_mixture_moments(nb):
 
 def test_simulate_is_reproducible_with_a_seed(nb):
     pi, mu, sigma = random_mixture(np.random.default_rng(6), 3, 2)
-    a = nb.simulate(100, pi, mu, sigma, 42)
-    b = nb.simulate(100, pi, mu, sigma, np.random.default_rng(42))
-    assert a.shape == (100, 2)
-    np.testing.assert_array_equal(a, b)
+    (xa, za), (xb, zb) = nb.simulate(100, pi, mu, sigma, 42), nb.simulate(100, pi, mu, sigma, np.random.default_rng(42))
+    assert xa.shape == (100, 2) and za.shape == (100,)
+    np.testing.assert_array_equal(xa, xb)
+    np.testing.assert_array_equal(za, zb)
 
 
 def test_fit_recovers_the_true_parameters(nb, x_data):

@@ -12,6 +12,8 @@ from matplotlib.colors import to_rgba  # noqa: E402
 import helpers  # noqa: E402
 from helpers.plotting import ellipse_params, mass_within  # noqa: E402
 
+helpers.use_class_style()  # as the notebook does: the sizes the figures are laid out for
+
 
 @pytest.fixture(autouse=True)
 def close_figures():
@@ -79,20 +81,57 @@ def make_fit(K=3, N=60, seed=0):
     return x, r, mu, sigma
 
 
+def component_artists(ax, mean):
+    """The ellipses, marker and number text that make_plot drew for the component at `mean`."""
+    ellipses = [p for p in ax.patches if np.allclose(p.center, mean)]
+    markers = [line for line in ax.lines if np.allclose(line.get_xydata()[0], mean)]
+    numbers = [t for t in ax.texts if np.allclose(t.xy, mean)]
+    return ellipses, markers, numbers
+
+
 def test_make_plot_returns_its_axes_and_shares_colours():
     x, r, mu, sigma = make_fit()
     ax = helpers.make_plot(x, r, mu, sigma, ll=-1.23456)
     assert isinstance(ax, matplotlib.axes.Axes)
-    assert ax.get_title() == "mean log-likelihood per sample = -1.2346"
+    assert ax.get_title() == "ll = -1.2346 (mean log-likelihood per sample)"
     assert len(ax.patches) == 3 * len(helpers.SIGMA_LEVELS)
-    # ellipses and mean markers of component k both use COLORS[k]
+    # component k: ellipses and mean marker in COLORS[k], its own marker shape and line
+    # style, and its number written beside its mean
     for k in range(3):
-        for patch in ax.patches[k * 2:(k + 1) * 2]:
-            assert patch.get_edgecolor() == to_rgba(helpers.COLORS[k])
-        assert to_rgba(ax.lines[k].get_color()) == to_rgba(helpers.COLORS[k])
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels[:3] == ["component 0", "component 1", "component 2"]
-    assert "1σ ellipse: 39%" in labels and "2σ ellipse: 86%" in labels
+        ellipses, markers, numbers = component_artists(ax, mu[k])
+        assert len(ellipses) == len(helpers.SIGMA_LEVELS) and len(markers) == 1
+        assert all(e.get_edgecolor() == to_rgba(helpers.COLORS[k]) for e in ellipses)
+        assert {e.get_linestyle() for e in ellipses} == {
+            matplotlib.lines.Line2D([], [], linestyle=helpers.LINESTYLES[k]).get_linestyle()}
+        assert to_rgba(markers[0].get_color()) == to_rgba(helpers.COLORS[k])
+        assert markers[0].get_marker() == helpers.MARKERS[k]
+        assert [t.get_text() for t in numbers] == [str(k)]
+    legend = ax.get_legend()
+    assert legend.get_title().get_text() == "component"
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert labels == ["0", "1", "2", "1σ: 39%", "2σ: 86%"]
+    handles = legend.legend_handles[:3]
+    assert [h.get_marker() for h in handles] == helpers.MARKERS[:3]
+
+
+def test_components_differ_in_more_than_colour():
+    """Shapes and line styles alone tell the first four components apart."""
+    assert len(set(helpers.MARKERS[:4])) == 4 and len(set(helpers.LINESTYLES[:4])) == 4
+    assert len(set(helpers.COLORS[:4])) == 4
+
+
+def test_broad_ellipses_are_drawn_first_and_numbers_sit_on_their_own_sides():
+    """A small component drawn over a broad one stays visible, even with the same mean."""
+    fig, ax = plt.subplots()
+    mu = np.zeros((4, 2))
+    sigma = np.array([np.eye(2) * s for s in (1.0, 9.0, 4.0, 0.25)])
+    helpers.make_plot(np.zeros((3, 2)), np.full((3, 4), 0.25), mu, sigma, ax=ax, legend=False)
+    first_level = [p for p in ax.patches if p.get_linewidth() == max(q.get_linewidth() for q in ax.patches)]
+    areas = [p.width * p.height for p in sorted(first_level, key=lambda p: p.get_zorder())]
+    assert areas == sorted(areas, reverse=True)
+    assert min(t.get_zorder() for t in ax.texts) > max(p.get_zorder() for p in ax.patches)
+    offsets = {tuple(np.sign(t.xyann)) for t in ax.texts}
+    assert len(offsets) == 4  # four means on one spot: four numbers, each in its own corner
 
 
 def test_point_colour_mixes_component_colours_by_responsibility():
@@ -114,10 +153,27 @@ def test_make_plot_draws_on_a_given_axes_and_rejects_3d():
         helpers.make_plot(np.zeros((5, 3)))
 
 
-def test_plot_ll_reports_the_smallest_change():
-    ax = helpers.plot_ll([-3.0, -2.0, -1.5, -1.4])
-    np.testing.assert_allclose(ax.lines[0].get_ydata(), [-3.0, -2.0, -1.5, -1.4])
-    assert ax.get_title() == "smallest change per iteration: +1.00e-01"
+def test_plot_ll_labels_start_end_and_notes():
+    lls = [-3.0, -2.0, -1.5, -1.4]
+    ax = helpers.plot_ll(lls, annotations=[(2, "two components share a cluster")], plateau=None,
+                         end_label="converged after 3 iterations")
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), lls)
+    assert "mean log-likelihood per sample" in ax.get_title()
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["start: ll = -3.000", "converged after 3 iterations: ll = -1.400",
+                     "two components share a cluster"]
+    assert ax.texts[2].xy == (2, -1.5)
+
+
+def test_find_plateau_finds_the_stall_before_the_second_climb():
+    gains = [1.0, 0.5, 0.001, 0.001, 0.001, 0.001, 0.2, 0.1, 0.0005, 0.0001]  # stall at 2-5, then converged
+    lls = np.concatenate([[-5.0], -5.0 + np.cumsum(gains)])
+    assert helpers.find_plateau(lls) == (2, 6)
+    assert helpers.find_plateau(lls[:7]) is None  # a stall at the end is convergence, not a plateau
+    ax = helpers.plot_ll(lls)
+    span = ax.patches[0]
+    assert (span.get_x(), span.get_x() + span.get_width()) == (2, 6)
+    assert "plateau" in ax.texts[-1].get_text()
 
 
 def snapshots(n):
@@ -130,27 +186,10 @@ def test_plot_snapshots_grid():
     fig, axes = helpers.plot_snapshots(x, snaps, ncols=3)
     assert axes.shape == (2, 3)
     assert [ax.get_visible() for ax in axes.flat] == [True] * 5 + [False]
-    assert axes.flat[4].get_title() == "iteration 4: ll = -1.600"
+    assert axes.flat[0].get_title() == "start\nll = -2.000"
+    assert axes.flat[4].get_title() == "iteration 4\nll = -1.600"
+    assert fig.legends, "the grid has a key"
     assert len({(ax.get_xlim(), ax.get_ylim()) for ax in axes.flat[:5]}) == 1  # means move, the view does not
-
-
-def test_animation_html_is_offline_and_deterministic():
-    x, snaps = snapshots(3)
-    html = helpers.animation_html(helpers.animate_em(x, snaps)).data
-    again = helpers.animation_html(helpers.animate_em(x, snaps)).data
-    assert html == again
-    assert "font-awesome" not in html and "fa fa-" not in html and "http" not in html  # nothing to fetch
-    assert html.count("data:image/jpeg;base64") == 3
-
-
-def test_animation_frames_follow_the_snapshots():
-    x, snaps = snapshots(3)
-    anim = helpers.animate_em(x, snaps)
-    anim.to_jshtml()  # renders every frame in turn; the figure is left showing the last one
-    ax = anim._fig.axes[0]
-    assert ax.get_title() == "iteration 2: ll = -1.800"
-    means = [line.get_xydata()[0] for line in ax.lines]
-    np.testing.assert_allclose(means, snaps[2]["mu"])
 
 
 def test_params_table_rows_use_component_colours():
@@ -167,8 +206,9 @@ def test_params_table_rows_use_component_colours():
 def test_draw_component_returns_its_artists_in_its_colour():
     fig, ax = plt.subplots()
     artists = helpers.draw_component(ax, 2, (0.5, 1.0), np.eye(2), n_sigmas=(1, 2, 3))
-    assert len(artists) == 4  # three ellipses and the mean's marker
-    *ellipses, marker = artists
+    assert len(artists) == 5  # three ellipses, the mean's marker and the component's number
+    *ellipses, marker, number = artists
+    assert number.get_text() == "2" and number.xy == (0.5, 1.0)
     assert all(e.get_edgecolor() == to_rgba(helpers.COLORS[2]) for e in ellipses)
     assert to_rgba(marker.get_color()) == to_rgba(helpers.COLORS[2])
     assert helpers.draw_component(ax, 0, (0.0, 0.0))[0].get_xydata().tolist() == [[0.0, 0.0]]
@@ -191,3 +231,118 @@ def test_degenerate_data_still_get_a_sensible_view(x):
     np.testing.assert_allclose(helpers.default_limits(x), [[0.45, 1.55], [1.45, 2.55]])  # unit span
     ax = helpers.make_plot(x, np.ones((len(x), 1)), np.zeros((1, 2)), sigma)
     ax.figure.canvas.draw()
+
+
+# --- Figures for a 16:9 projector: JupyterLab's output area at 1280x720 is about 848 x 560 CSS px.
+
+def all_figures():
+    """One of each figure the helpers draw, on a small fit."""
+    x, r, mu, sigma = make_fit(K=4, N=200)
+    lls = [-3.0, -2.0, -1.99, -1.98, -1.97, -1.5, -1.45, -1.45]
+    snaps = [{"iteration": i, "ll": lls[i], "r": r, "mu": mu + 0.1 * i, "sigma": sigma} for i in range(6)]
+    panels = [{"title": "k-means", "labels": np.arange(200) % 4, "mu": mu},
+              {"title": "EM", "r": r, "mu": mu, "sigma": sigma}]
+    return {
+        "data": helpers.make_plot(x, title="the data").figure,
+        "fit": helpers.make_plot(x, r, mu, sigma, -1.5, title="converged after 7 iterations").figure,
+        "ll": helpers.plot_ll(lls).figure,
+        "snapshots": helpers.plot_snapshots(x, snaps)[0],
+        "panels": helpers.plot_panels(x, panels)[0],
+        "simulated": helpers.plot_data_vs_simulated(x, x + 0.1, np.arange(200) % 4, mu, sigma)[0],
+        "bic": helpers.plot_bic(range(1, 7), [900.0, 400.0, 120.0, 100.0, 148.0, 190.0]).figure,
+    }
+
+
+def test_every_figure_fits_the_projector_box_with_large_text():
+    box_w, box_h = helpers.plotting.BOX
+    for name, fig in all_figures().items():
+        width, height = fig.get_size_inches() * fig.dpi
+        assert width <= box_w + 1e-6 and height <= box_h + 1e-6, f"{name}: {width:.0f} x {height:.0f}"
+        fig.canvas.draw()
+        texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()]
+        smallest = min(t.get_fontsize() * fig.dpi / 72 for t in texts)
+        assert smallest >= 18, f"{name}: text of {smallest:.1f} px"
+        drawn = fig.get_tightbbox()  # in inches: everything drawn, text included
+        assert drawn.x0 >= -0.01 and drawn.y0 >= -0.01, f"{name}: cut off at the left or bottom"
+        assert drawn.x1 <= width / fig.dpi + 0.01 and drawn.y1 <= height / fig.dpi + 0.01, \
+            f"{name}: cut off at the right or top"
+
+
+def test_a_smaller_box_gives_a_smaller_figure():
+    x, r, mu, sigma = make_fit()
+    fig = helpers.make_plot(x, r, mu, sigma, title="step 1", box=(848, 420)).figure
+    width, height = fig.get_size_inches() * fig.dpi
+    assert width <= 848 and height <= 420 and height >= 400  # as large as the box allows
+
+
+def test_plot_fills_its_figure_when_there_is_no_key():
+    x, *_ = make_fit()
+    ax = helpers.make_plot(x, title="data")
+    fig_w, _ = ax.figure.get_size_inches() * ax.figure.dpi
+    ax_w = ax.get_position().width * fig_w
+    margins = helpers.plotting._LEFT + helpers.plotting._RIGHT  # tick labels and axis labels only
+    assert fig_w - ax_w == pytest.approx(margins, abs=1)  # to the whole pixel
+
+
+def test_notebook_png_is_twice_the_pixels_at_the_same_css_size():
+    import base64
+    import struct
+
+    fig = helpers.make_plot(*make_fit(K=2)[:1], title="the data").figure
+    data, meta = helpers.plotting.notebook_png(fig)
+    png = base64.b64decode(data)
+    width, height = struct.unpack(">II", png[16:24])
+    css = np.round(fig.get_size_inches() * fig.dpi)
+    assert (meta["width"], meta["height"]) == tuple(css)
+    assert (width, height) == tuple(2 * css)
+    assert meta["alt"] == "Scatter plot of x₂ against x₁: the data."
+    assert helpers.plotting.notebook_png(plt.figure()) is None  # an empty figure shows nothing
+
+
+def test_alt_text_describes_panels_and_components():
+    figures = all_figures()
+    alt = helpers.figure_alt_text(figures["snapshots"])
+    assert alt.startswith("6 scatter plots of x₂ against x₁: start, ll = -3.000; iteration 1, ll = -2.000;")
+    assert "Components 0 to 3 are told apart by colour, marker shape" in alt
+    assert "start: ll = -3.000" in helpers.figure_alt_text(figures["ll"])
+
+
+def test_plot_bic_shows_the_difference_from_the_minimum_and_marks_it():
+    bics = [900.0, 400.0, 120.0, 100.0, 148.0]
+    ax = helpers.plot_bic(range(1, 6), bics)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [800.0, 300.0, 20.0, 0.0, 48.0])
+    star = ax.lines[1]
+    assert star.get_xydata().tolist() == [[4.0, 0.0]] and star.get_marker() == "*"
+    assert "K = 4" in ax.get_title()
+    assert "+48" in [t.get_text() for t in ax.texts]
+
+
+def test_data_vs_simulated_colours_points_by_sampled_component_on_the_data_view():
+    x, _, mu, sigma = make_fit(K=3)
+    z = np.arange(len(x)) % 3
+    fig, axes = helpers.plot_data_vs_simulated(x, 3 * x, z, mu, sigma)
+    data_ax, sim_ax = axes.flat
+    assert sim_ax.get_xlim() == data_ax.get_xlim() == helpers.default_limits(x)[0]
+    colours = sim_ax.collections[0].get_facecolors()[:, :3]
+    expected = np.array([to_rgba(helpers.COLORS[k])[:3] for k in z])
+    np.testing.assert_allclose(colours, expected, atol=1e-6)
+    assert fig.legends, "a key for the components"
+
+
+def test_plot_panels_shares_one_view_that_holds_every_panel():
+    x, r, mu, sigma = make_fit()
+    far = mu + 20
+    fig, axes = helpers.plot_panels(x, [{"title": "a", "r": r, "mu": mu, "sigma": sigma},
+                                        {"title": "b", "r": r, "mu": far, "sigma": sigma}])
+    (x0, x1), (y0, y1) = axes[0, 0].get_xlim(), axes[0, 0].get_ylim()
+    assert axes[0, 1].get_xlim() == (x0, x1)
+    assert x0 <= x.min() and x1 >= far[:, 0].max() and y1 >= far[:, 1].max()
+
+
+def test_default_limits_hold_the_ellipses_but_not_a_huge_one():
+    x = np.array([[0.0, 0.0], [10.0, 10.0]])
+    mu = np.array([[5.0, 5.0]])
+    (x0, x1), _ = helpers.default_limits(x, mu, np.array([np.eye(2) * 16.0]))  # 2-sigma reach: 8
+    assert x0 <= -3 and x1 >= 13
+    (x0, x1), _ = helpers.default_limits(x, mu, np.array([np.eye(2) * 1e4]))  # reach 200
+    assert x1 - x0 < 2 * 10  # capped: a third of the data's span on each side, plus the margin

@@ -56,7 +56,7 @@ def test_any_dimension(nb, D):
     pi, mu, sigma, _ = max(fits, key=lambda f: f[3][-1]["ll"])                # keep the best start
     assert mu.shape == (2, D) and sigma.shape == (2, D, D)
     assert sorted(np.round(pi, 1)) == [0.4, 0.6]
-    assert nb.simulate(10, pi, mu, sigma, 0).shape == (10, D)
+    assert nb.simulate(10, pi, mu, sigma, 0)[0].shape == (10, D)
 
 
 def test_outliers_far_from_everything(nb, x_data):
@@ -164,11 +164,8 @@ def test_bad_parameters_are_rejected(nb, pi, mu, sigma, message):
             call()
 
 
-@pytest.mark.parametrize("r, message", [
-    (np.full((19, 2), 0.5), r"shape \(N, K\) with N = 20"),
-    (np.full((20, 2), np.nan), "finite"),
-    (np.full((20, 2), -0.5), "non-negative"),
-])
-def test_bad_responsibilities_are_rejected(nb, r, message):
-    with pytest.raises(ValueError, match=message):
+@pytest.mark.parametrize("r", [np.full((19, 2), 0.5), np.full((20, 2), np.nan), np.full((20, 2), -0.5)])
+def test_bad_responsibilities_are_rejected(nb, r):
+    """m_step refuses them; the messages themselves are tested in test_validate.py."""
+    with pytest.raises(ValueError, match=r"\br\b"):
         nb.m_step(X, r)

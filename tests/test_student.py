@@ -1,4 +1,4 @@
-"""The student edition: built from the solution, shaped like the course skeleton, graded by these tests."""
+"""The student edition: nbgrader's release of the solution, shaped like the course skeleton."""
 
 import ast
 import json
@@ -12,21 +12,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-from make_student import make_student, strip_solutions  # noqa: E402
+from make_student import make_student  # noqa: E402
 
-# The first line of each code cell of the course skeleton (nb07-em-skeleton), in order.
-SKELETON_CELLS = [
-    "# Load data",
-    "# Log-likelihood p(x | pi, mu, sigma)",
-    "# E-step",
-    "# M-step",
-    "# Initialization",
-    "# Initial assignments",
-    "# Iterate manually until convergence",
-    "# Simulate new data",
-]
-EM_FUNCTIONS = {"log_gaussian", "logsumexp_rows", "log_joint", "ll", "e_step", "m_step",
-                "init_params", "run_em", "simulate"}
+# The exercises, in the order of the course skeleton (nb07-em-skeleton), by nbgrader grade_id.
+EXERCISES = ["log_gaussian", "logsumexp_rows", "ll", "e_step", "m_step", "init_params",
+             "manual-step", "run_em", "simulate"]
+FUNCTIONS = [name for name in EXERCISES if name != "manual-step"]
 
 
 @pytest.fixture(scope="module")
@@ -36,64 +27,61 @@ def student(tmp_path_factory):
     return path
 
 
-def code_sources(path):
-    nb = json.loads(Path(path).read_text())
-    return [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
+def cells(path):
+    return json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
 
 
-def test_strip_solutions_keeps_indentation_and_the_rest():
-    source = "def f(x):\n    \"\"\"Doc.\"\"\"\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\ny = 1\n"
-    assert strip_solutions(source) == ('def f(x):\n    """Doc."""\n    # YOUR CODE HERE\n'
-                                       '    raise NotImplementedError()\ny = 1')
+def grade_id(cell):
+    return cell["metadata"].get("nbgrader", {}).get("grade_id")
 
 
-@pytest.mark.parametrize("source", ["### BEGIN SOLUTION\nx = 1\n", "x = 1\n### END SOLUTION\n",
-                                    "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n"])
-def test_strip_solutions_rejects_unbalanced_markers(source):
-    with pytest.raises(ValueError):
-        strip_solutions(source)
-
-
-def test_student_edition_has_no_solutions_and_no_outputs(student):
-    cells = code_sources(student)
-    text = "".join("".join(cell["source"]) for cell in cells)
-    assert "SOLUTION" not in text
-    assert all(cell["outputs"] == [] and cell["execution_count"] is None for cell in cells)
+def test_student_edition_has_no_solutions_hidden_tests_or_outputs(student):
+    code = [cell for cell in cells(student) if cell["cell_type"] == "code"]
+    text = "".join("".join(cell["source"]) for cell in cells(student))
+    assert "SOLUTION" not in text and "HIDDEN TESTS" not in text and "hidden=True" not in text
+    assert all(cell["outputs"] == [] and cell["execution_count"] is None for cell in code)
     # every function the students write is a stub, and only those
-    stubbed = {node.name for cell in cells for node in ast.walk(ast.parse("".join(cell["source"])))
+    stubbed = {node.name for cell in code for node in ast.walk(ast.parse("".join(cell["source"])))
                if isinstance(node, ast.FunctionDef) and any(
                    isinstance(stmt, ast.Raise) and "NotImplementedError" in ast.unparse(stmt)
                    for stmt in node.body)}
-    assert stubbed == EM_FUNCTIONS
+    assert stubbed == set(FUNCTIONS)
 
 
-def test_student_edition_keeps_every_explanation(student):
-    solution = json.loads((ROOT / "nb07_em.ipynb").read_text())
-    edition = json.loads(student.read_text())
-    assert [c["source"] for c in edition["cells"] if c["cell_type"] == "markdown"] == \
-           [c["source"] for c in solution["cells"] if c["cell_type"] == "markdown"]
+def test_student_edition_keeps_every_explanation_and_blanks_the_answers(student):
+    solution = cells(ROOT / "nb07_em.ipynb")
+    edition = cells(student)
+    assert [grade_id(c) for c in edition] == [grade_id(c) for c in solution]
+    for mine, theirs in zip(edition, solution):
+        if mine["cell_type"] != "markdown":
+            continue
+        if mine["metadata"].get("nbgrader", {}).get("solution"):   # a question's model answer
+            assert "".join(mine["source"]) == "YOUR ANSWER HERE"
+        else:
+            assert mine["source"] == theirs["source"]
 
 
-def test_student_edition_follows_the_skeleton(student):
-    firsts = ["".join(cell["source"]).splitlines()[0] for cell in code_sources(student)]
-    positions = [firsts.index(heading) for heading in SKELETON_CELLS]
-    assert positions == sorted(positions)
+def test_student_edition_has_a_locked_check_after_every_function(student):
+    ids = [grade_id(cell) for cell in cells(student)]
+    assert [i for i in ids if i in EXERCISES] == EXERCISES       # the skeleton's order
+    for name in FUNCTIONS:
+        after = ids[ids.index(name) + 1]
+        assert after == f"{name}_correctness", (name, after)
+    checks = [cell for cell in cells(student) if cell["metadata"].get("nbgrader", {}).get("grade")
+              and cell["cell_type"] == "code"]
+    assert checks and all(cell["metadata"]["nbgrader"]["locked"] for cell in checks)
+    load = next(i for i, cell in enumerate(cells(student)) if "".join(cell["source"]).startswith("# Load data"))
+    assert load < ids.index("log_gaussian")
 
-
-def test_student_edition_fails_each_em_test_by_name(student):
-    """Grading the fresh student edition: every EM test fails, naming the function to write."""
+def test_graded_tests_fail_on_the_student_edition_naming_each_function(student):
+    """`pytest -m "correctness or robustness"` on the fresh edition: every graded test fails, by name."""
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/test_em_oracles.py", "tests/test_robustness.py",
-         "--notebook", str(student), "-q", "-rf"],
+        [sys.executable, "-m", "pytest", "-m", "correctness or robustness", f"--notebook={student}",
+         "tests/test_graded.py", "-q", "-rf"],
         cwd=ROOT, capture_output=True, text=True, env={**os.environ, "COLUMNS": "400"}, timeout=600)
     out = result.stdout
-    assert result.returncode == 1, out[-3000:]  # tests failed; not a usage, collection or internal error
-    assert "error" not in out.splitlines()[-1], out[-3000:]
-    failed = re.findall(r"^FAILED (\S+) - Failed: (\w+)\(\) is not implemented yet", out, re.M)
-    other = [line for line in out.splitlines() if line.startswith("FAILED") and "not implemented yet" not in line]
-    assert not other, other
-    names = {test.split("::")[0] for test, _ in failed}
-    assert "tests/test_em_oracles.py" in names
-    oracle_tests = re.findall(r"^def (test_\w+)", (ROOT / "tests" / "test_em_oracles.py").read_text(), re.M)
-    assert {t.split("::")[1].split("[")[0] for t, _ in failed if "oracles" in t} == set(oracle_tests)
-    assert {"ll", "e_step", "m_step", "init_params", "simulate"} <= {name for _, name in failed}
+    assert result.returncode == 1, out[-3000:]                # tests failed; not a usage or collection error
+    failed = re.findall(r"^FAILED tests/test_graded.py::test_graded\[(\w+)-(\w+)-\S+\] - (.*)$", out, re.M)
+    assert {name for name, _, _ in failed} == set(FUNCTIONS), out[-3000:]
+    assert all(name in message and "not" in message for name, _, message in failed), failed
+    assert "passed" not in out.splitlines()[-1], out[-500:]

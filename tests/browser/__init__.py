@@ -1,0 +1,1 @@
+"""Browser tests: real JupyterLab and the exported pages in headless Chromium (`make test-browser`)."""
