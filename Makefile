@@ -22,13 +22,17 @@ SUPPORTED := 3.11 3.12 3.13
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help setup setup-dev test run lab student bench data execute lock matrix clean FORCE
+.PHONY: help setup setup-dev test run lab student grade course slides test-browser bench data execute lock matrix clean FORCE
 
 help:
 	@echo "make run      set up .venv if needed, execute $(NB) headless, write build/nb07_em.html"
 	@echo "make test     set up .venv with the test tools if needed, run the unit tests and nbval on $(NB)"
 	@echo "make lab      open the notebook in JupyterLab"
-	@echo "make student  write the student edition to build/student/$(NB)"
+	@echo "make student  write the student edition (nbgrader's release) to build/student/"
+	@echo "make grade NOTEBOOK=f  points per function for a submission, as nbgrader gives them"
+	@echo "make course   nbgrader course in build/course: release, autograde, feedback"
+	@echo "make slides   offline reveal.js slides in build/slides/nb07_em.slides.html"
+	@echo "make test-browser  JupyterLab, the handout and the slides in headless Chromium"
 	@echo "make bench    time one EM iteration against scikit-learn and a textbook loop"
 	@echo "make execute  re-run $(NB) in place (Restart & Run All) to refresh its stored outputs"
 	@echo "make data     regenerate data/gmm.csv from data/gmm_true.json"
@@ -90,9 +94,9 @@ FORCE:
 # Running the notebook: the student set is enough.  Targets that only execute or export the
 # notebook belong here, on $(STAMP).
 
+# The handout: build/nb07_em.html, with build/mathjax/ beside it so that it works offline.
 run: $(STAMP)
-	mkdir -p build
-	$(BIN)/jupyter nbconvert --to html --execute $(NB) --output-dir build
+	$(BIN)/python scripts/export_html.py --execute $(NB) build
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(NB)
@@ -103,15 +107,42 @@ execute: $(STAMP)
 data: $(STAMP)
 	$(BIN)/python data/make_gmm.py
 
-student: $(STAMP)
-	$(BIN)/python scripts/make_student.py $(NB) build/student/$(NB)
-
 # ---------------------------------------------------------------------------------------
 # Tests and instructor tools: the dev set on top.  Targets that call pytest, nbgrader or a
 # browser (grading, the course folder, browser tests, ...) belong here, on $(DEV_STAMP).
 
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest
+
+# The student edition is what nbgrader releases: build/student/, the notebook with data/ and helpers/.
+student: $(DEV_STAMP)
+	$(BIN)/python scripts/make_student.py $(NB) build/student/$(NB)
+
+# Points per function for one submission, as nbgrader's autograde gives them.
+grade: $(DEV_STAMP)
+	@test -n "$(NOTEBOOK)" || { echo "usage: make grade NOTEBOOK=path/to/submission.ipynb"; exit 2; }
+	@$(BIN)/python scripts/grade.py "$(NOTEBOOK)"
+
+# An nbgrader course in build/course: release, autograde (the solution, or SUBMISSIONS), feedback.
+course: $(DEV_STAMP)
+	$(BIN)/python scripts/course.py $(SUBMISSIONS)
+
+# Slides: reveal.js, require.js and jQuery from the npm registry, pinned by
+# scripts/slides/package-lock.json and installed again only when that changes.
+SLIDES := build/slides
+$(SLIDES)/node_modules/.installed: scripts/slides/package.json scripts/slides/package-lock.json
+	mkdir -p $(SLIDES)
+	cp scripts/slides/package.json scripts/slides/package-lock.json $(SLIDES)/
+	cd $(SLIDES) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+slides: $(STAMP) $(SLIDES)/node_modules/.installed
+	$(BIN)/python scripts/make_slides.py $(NB) $(SLIDES)
+
+# Real JupyterLab in headless Chromium (Debian's chromium): Run All, the manual demo, the
+# player, every figure's size, the exported page and the slides.  About two minutes.
+test-browser: $(DEV_STAMP) slides
+	BROWSER_TESTS=1 $(BIN)/python -m pytest tests/browser
 
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/bench_em.py

@@ -143,7 +143,8 @@ def notebook_png(fig, scale=2):
     if not fig.axes:
         return None
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=scale * fig.dpi)
+    # zlib level 3 instead of 6: a quarter quicker to write, a few per cent larger
+    fig.savefig(buffer, format="png", dpi=scale * fig.dpi, pil_kwargs={"compress_level": 3})
     width, height = fig.get_size_inches() * fig.dpi
     metadata = {"width": int(round(width)), "height": int(round(height)), "alt": figure_alt_text(fig)}
     return base64.b64encode(buffer.getvalue()).decode("ascii"), metadata

@@ -91,6 +91,13 @@ class Notebook:
                     return
         raise AssertionError("could not scroll the element to the top of the notebook")
 
+    def wait_for_run(self, cell, prompt_before):
+        """Wait until `cell` has run again: its prompt is neither the one before nor [*]."""
+        self.page.wait_for_function(
+            "([cell, before]) => { const p = cell.querySelector('.jp-InputArea-prompt').textContent.trim();"
+            " return p !== before && p !== '[*]:'; }",
+            arg=[cell.element_handle(), prompt_before], timeout=30_000)
+
     def notebook_area(self):
         """The visible part of the notebook (below menus and toolbar, above the status bar)."""
         return self.page.locator(".jp-NotebookPanel-notebook").bounding_box()
@@ -214,10 +221,7 @@ def test_manual_step_advances_in_place(after_run_all, tags, shots, timings):
         start = time.monotonic()
         step_cell.locator(".cm-content").click()
         page.keyboard.press("Control+Enter")
-        page.wait_for_function(
-            "([cell, before]) => { const p = cell.querySelector('.jp-InputArea-prompt').textContent.trim();"
-            " return p !== before && p !== '[*]:'; }",
-            arg=[step_cell.element_handle(), prompt], timeout=30_000)
+        notebook.wait_for_run(step_cell, prompt)
         page.wait_for_timeout(300)
         timings[f"manual step {run}"] = time.monotonic() - start
         samples = stop_sampling(page)

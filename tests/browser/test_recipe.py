@@ -83,10 +83,7 @@ def test_presenting_recipe(screen, lab, project, shots, timings):
     for _ in range(3):
         prompt = step_cell.locator(".jp-InputArea-prompt").inner_text()
         page.keyboard.press("Control+Enter")
-        page.wait_for_function(
-            "([cell, before]) => { const p = cell.querySelector('.jp-InputArea-prompt').textContent.trim();"
-            " return p !== before && p !== '[*]:'; }",
-            arg=[step_cell.element_handle(), prompt], timeout=30_000)
+        notebook.wait_for_run(step_cell, prompt)
     page.wait_for_timeout(300)
     page.screenshot(path=folder / "4-manual-demo-after-3-steps.png")
     area = notebook.notebook_area()

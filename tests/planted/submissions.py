@@ -66,7 +66,7 @@ TEXTBOOK = {
     "init_params": """
         D = x.shape[1]
         mu = distinct[rng.choice(len(distinct), size=n_clusters, replace=False)]
-        cov = np.cov(x, rowvar=False, bias=True) + reg_covar * np.eye(D)
+        cov = np.cov(x.T, bias=True) + reg_covar * np.eye(D)
         sigma = np.array([cov] * n_clusters)
         pi = np.ones(n_clusters) / n_clusters
         return pi, mu, sigma
