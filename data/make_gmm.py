@@ -42,7 +42,8 @@ def main(argv):
     out = Path(argv[1]) if len(argv) > 1 else HERE / "gmm.csv"
     pi, mu, sigma, spec = load_true_params()
     x = generate(pi, mu, sigma, spec["n_samples"], spec["seed"])
-    np.savetxt(out, x, fmt="%.6f", delimiter=",")
+    with open(out, "wb") as f:  # binary: "\n" line ends on every system, so the bytes match everywhere
+        np.savetxt(f, x, fmt="%.6f", delimiter=",")
     print(f"wrote {len(x)} rows to {out}")
 
 

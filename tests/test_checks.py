@@ -349,7 +349,7 @@ def test_a_stub_is_not_implemented_yet():
 
 
 def test_the_untouched_student_edition_is_not_implemented_yet_everywhere():
-    nb = json.loads((ROOT / "nb07_em.ipynb").read_text())
+    nb = json.loads((ROOT / "nb07_em.ipynb").read_text(encoding="utf-8"))
     source = "\n\n".join(strip_solutions("".join(cell["source"])) for cell in nb["cells"]
                          if cell["cell_type"] == "code" and "em" in cell["metadata"].get("tags", []))
     results = run_all(submission(source, "<student edition>"))

@@ -18,7 +18,7 @@ def test_regenerating_reproduces_the_committed_file(tmp_path):
 
 
 def test_true_parameters_are_a_valid_mixture():
-    truth = json.loads((ROOT / "data" / "gmm_true.json").read_text())
+    truth = json.loads((ROOT / "data" / "gmm_true.json").read_text(encoding="utf-8"))
     pi, mu, sigma = np.array(truth["pi"]), np.array(truth["mu"]), np.array(truth["sigma"])
     assert pi.shape == (4,) and mu.shape == (4, 2) and sigma.shape == (4, 2, 2)
     assert np.isclose(pi.sum(), 1.0) and len(set(pi)) > 1  # unequal weights
@@ -28,7 +28,7 @@ def test_true_parameters_are_a_valid_mixture():
 
 def test_data_file_shape_and_moments():
     x = np.loadtxt(ROOT / "data" / "gmm.csv", delimiter=",")
-    truth = json.loads((ROOT / "data" / "gmm_true.json").read_text())
+    truth = json.loads((ROOT / "data" / "gmm_true.json").read_text(encoding="utf-8"))
     pi, mu = np.array(truth["pi"]), np.array(truth["mu"])
     assert x.shape == (truth["n_samples"], 2)
     np.testing.assert_allclose(x.mean(axis=0), pi @ mu, atol=0.1)

@@ -165,7 +165,7 @@ def test_simulate_is_reproducible_with_a_seed(nb):
 
 def test_fit_recovers_the_true_parameters(nb, x_data):
     """On the course data, the best of a few starts finds the generating mixture."""
-    truth = json.loads((ROOT / "data" / "gmm_true.json").read_text())
+    truth = json.loads((ROOT / "data" / "gmm_true.json").read_text(encoding="utf-8"))
     fits = [nb.run_em(x_data, *nb.init_params(x_data, 4, np.random.default_rng(s)), tol=1e-8) for s in range(3)]
     pi, mu, sigma, _ = max(fits, key=lambda f: f[3][-1]["ll"])
     order = [int(np.argmin(np.linalg.norm(mu - m, axis=1))) for m in np.array(truth["mu"])]
