@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image
 
-from helpers.plotting import default_limits, make_plot
+from helpers.plotting import default_limits, draw_components, make_plot, point_colors
 
 # Lossy WebP at this quality keeps text and ellipses sharp at about a sixth of PNG's size.
 WEBP_QUALITY = 70
@@ -64,16 +64,34 @@ def animate_em(x, snapshots, interval=600, hold=3000, scale=1.0):
     """
     if not snapshots:
         raise ValueError("animate_em needs at least one snapshot")
-    limits = default_limits(x)
+    first = snapshots[0]
+    ax = make_plot(x, first["r"], first["mu"], first["sigma"], title=snapshot_title(first),
+                   limits=default_limits(x))
+    fig = ax.figure
+    fig.set_dpi(fig.dpi * scale)
+    points = ax.collections[0]
+    # The axes, grid and key are the same in every frame: draw them once, keep a copy, and
+    # for each frame draw only what moves (points' colours, components, title) over it.
+    moving = [points, ax.title, *ax.patches, *ax.lines, *ax.texts]
+    for artist in moving:
+        artist.set_visible(False)
+    fig.canvas.draw()
+    background = fig.canvas.copy_from_bbox(fig.bbox)
+    points.set_visible(True)
+    ax.title.set_visible(True)
     frames, titles = [], []
     for snap in snapshots:
-        title = snapshot_title(snap)
-        fig = make_plot(x, snap["r"], snap["mu"], snap["sigma"], title=title, limits=limits).figure
-        fig.set_dpi(fig.dpi * scale)
-        fig.canvas.draw()
+        for artist in [*ax.patches, *ax.lines, *ax.texts]:
+            artist.remove()
+        components = draw_components(ax, snap["mu"], snap["sigma"])
+        points.set_facecolor(point_colors(np.asarray(snap["r"])))
+        ax.title.set_text(snapshot_title(snap))
+        fig.canvas.restore_region(background)
+        for artist in sorted([points, ax.title, *components], key=lambda a: a.get_zorder()):
+            ax.draw_artist(artist)
         frames.append(Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert("RGB"))
-        titles.append(title)
-        plt.close(fig)  # drawn into a frame: not to be shown again as a still
+        titles.append(snapshot_title(snap))
+    plt.close(fig)  # drawn into frames: not to be shown again as a still
     durations = [interval] * (len(frames) - 1) + [hold]
     return Animation(frames, durations, titles, scale)
 

@@ -19,14 +19,18 @@ tick labels and axis labels take their sizes from its settings.
 """
 
 import base64
+import gc
 import io
 import re
+import struct
+import zlib
 
 import numpy as np
 import matplotlib.pyplot as plt
 from matplotlib.colors import to_rgb
 from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse
+from matplotlib.path import Path as MarkerPath
 from matplotlib.ticker import FuncFormatter
 from matplotlib import patheffects
 
@@ -42,6 +46,9 @@ DATA_GREY = "#555555"
 # translucent enough that dense regions still show their density.
 POINT_SIZE = 16      # marker area in points^2 (a dot about 4 pixels across)
 POINT_ALPHA = 0.6
+# A dot is a 12-sided polygon: at 4 to 8 pixels across it looks exactly like a circle, and
+# matplotlib draws thousands of them a third quicker than circles (which it draws as curves).
+POINT_MARKER = MarkerPath.unit_regular_polygon(12)
 
 # Ellipses are drawn at these multiples of the standard deviation: the first thick,
 # the others thin.  In 2-D the k-sigma ellipse holds 1 - exp(-k^2 / 2) of the mass.
@@ -107,6 +114,7 @@ def use_class_style(hidpi=True):
         "lines.solid_capstyle": "round",
         "lines.dash_capstyle": "round",
         "axes.grid": True,
+        "axes.axisbelow": True,  # the grid behind the points
         "grid.alpha": 0.3,
         "axes.spines.top": False,
         "axes.spines.right": False,
@@ -130,6 +138,11 @@ def use_class_style(hidpi=True):
     for formatter in formatters.values():
         formatter.pop(Figure, None)
     formatters["image/png"].for_type(Figure, lambda fig: notebook_png(fig, scale=2 if hidpi else 1))
+    # The imports before this call made some 140,000 objects (modules, functions, classes)
+    # that live as long as the kernel.  Python's garbage collector would walk through all of
+    # them again and again as figures come and go; frozen, they are left out of its
+    # collections.  Objects made from here on are collected as usual.
+    gc.freeze()
 
 
 def notebook_png(fig, scale=2):
@@ -143,11 +156,30 @@ def notebook_png(fig, scale=2):
     if not fig.axes:
         return None
     buffer = io.BytesIO()
-    # zlib level 3 instead of 6: a quarter quicker to write, a few per cent larger
-    fig.savefig(buffer, format="png", dpi=scale * fig.dpi, pil_kwargs={"compress_level": 3})
+    fig.savefig(buffer, format="rgba", dpi=scale * fig.dpi)  # the pixels, not yet encoded
     width, height = fig.get_size_inches() * fig.dpi
+    pixels = np.frombuffer(buffer.getvalue(), np.uint8).reshape(
+        int(round(scale * height)), int(round(scale * width)), 4)
     metadata = {"width": int(round(width)), "height": int(round(height)), "alt": figure_alt_text(fig)}
-    return base64.b64encode(buffer.getvalue()).decode("ascii"), metadata
+    return base64.b64encode(png_bytes(pixels[..., :3])).decode("ascii"), metadata
+
+
+def png_bytes(rgb):
+    """PNG file of an (H, W, 3) uint8 image, written quickly: rows unfiltered, zlib level 3.
+
+    A figure is mostly flat colour, which zlib packs well as it is; PIL's PNG writer tries
+    a filter on every row first, which takes longer and, on figures, gives larger files.
+    """
+    height, width, _ = rgb.shape
+    rows = np.zeros((height, 1 + 3 * width), np.uint8)  # each row starts with its filter type: 0, none
+    rows[:, 1:].reshape(height, width, 3)[...] = rgb       # the pixels after it (a view: no copy)
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8 bits per channel, RGB
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(rows, 3)) + chunk(b"IEND", b""))
 
 
 def _plain(text):
@@ -283,7 +315,7 @@ def key_handles(n_components, n_sigmas=SIGMA_LEVELS, ellipses=True, long_labels=
     return handles
 
 
-def _point_colors(r):
+def point_colors(r):
     """Each point's colour is its components' colours mixed by its responsibilities r (N, K)."""
     palette = np.array([to_rgb(component_color(k)) for k in range(r.shape[1])])
     return np.clip(r @ palette, 0.0, 1.0)
@@ -402,13 +434,13 @@ def _grid(nrows, ncols, aspect, title_lines=1, key_rows=0, key_right=False, box=
 def _draw_points(ax, x, r=None, labels=None):
     """One scatter of all points: grey, mixed by responsibilities r, or by their labels."""
     if r is not None:
-        colors = _point_colors(np.asarray(r))
+        colors = point_colors(np.asarray(r))
     elif labels is not None:
         colors = _label_colors(labels)
     else:
         colors = DATA_GREY
     return ax.scatter(x[:, 0], x[:, 1], s=POINT_SIZE, c=colors, alpha=POINT_ALPHA, linewidths=0,
-                      zorder=1)
+                      marker=POINT_MARKER, zorder=1)
 
 
 def _n_components(r=None, mu=None, labels=None):

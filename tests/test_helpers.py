@@ -300,6 +300,24 @@ def test_notebook_png_is_twice_the_pixels_at_the_same_css_size():
     assert helpers.plotting.notebook_png(plt.figure()) is None  # an empty figure shows nothing
 
 
+def test_notebook_png_decodes_to_the_figures_pixels():
+    # PIL decodes the PNG (an independent reader) to exactly what matplotlib drew.
+    import base64
+    import io
+
+    from PIL import Image
+
+    fig = helpers.make_plot(*make_fit(K=2)[:2], title="fit").figure
+    data, _ = helpers.plotting.notebook_png(fig, scale=2)
+    image = Image.open(io.BytesIO(base64.b64decode(data)))
+    image.load()  # checks every chunk's CRC and the zlib stream
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=2 * fig.dpi)
+    drawn = np.asarray(Image.open(buffer).convert("RGB"))
+    assert image.mode == "RGB"
+    np.testing.assert_array_equal(np.asarray(image), drawn)
+
+
 def test_alt_text_describes_panels_and_components():
     figures = all_figures()
     alt = helpers.figure_alt_text(figures["snapshots"])
