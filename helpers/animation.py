@@ -27,7 +27,8 @@ from PIL import Image
 
 from helpers.plotting import default_limits, draw_components, make_plot, point_colors
 
-# Lossy WebP at this quality keeps text and ellipses sharp at about a sixth of PNG's size.
+# Lossy WebP at this quality keeps text and ellipses sharp at about a sixth of PNG's size;
+# method 0 (the quickest encoder) writes files a sixth larger than method 2 in two thirds the time.
 WEBP_QUALITY = 70
 
 
@@ -100,9 +101,9 @@ def _data_uri(images, durations=None):
     """WebP data: URI of one image, or of an endlessly looping animation given durations."""
     buffer = io.BytesIO()
     if durations is None:
-        images[0].save(buffer, format="WEBP", quality=WEBP_QUALITY, method=2)
+        images[0].save(buffer, format="WEBP", quality=WEBP_QUALITY, method=0)
     else:
-        images[0].save(buffer, format="WEBP", quality=WEBP_QUALITY, method=2, save_all=True,
+        images[0].save(buffer, format="WEBP", quality=WEBP_QUALITY, method=0, save_all=True,
                        append_images=images[1:], duration=durations, loop=0)
     return "data:image/webp;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 

@@ -170,7 +170,7 @@ def _run(name, part, hidden, namespace):
 
 def oracle_log_gaussian(x, mu_k, sigma_k):
     """scipy's log density of N(mu_k, sigma_k) at every row of x -> (N,)."""
-    return np.reshape(multivariate_normal(mu_k, sigma_k).logpdf(x), len(x))
+    return np.reshape(multivariate_normal.logpdf(x, mu_k, sigma_k), len(x))
 
 
 def oracle_logsumexp_rows(a):

@@ -316,6 +316,8 @@ def test_notebook_png_decodes_to_the_figures_pixels():
     drawn = np.asarray(Image.open(buffer).convert("RGB"))
     assert image.mode == "RGB"
     np.testing.assert_array_equal(np.asarray(image), drawn)
+    # the density is stored, so a reader knows how large the text is meant to be
+    np.testing.assert_allclose(image.info["dpi"], (2 * fig.dpi, 2 * fig.dpi), atol=0.01)
 
 
 def test_alt_text_describes_panels_and_components():
