@@ -98,19 +98,13 @@ def figures(nb, x):
               (("best", fits[-1]), ("worst", fits[0]))]
     yield "restarts", helpers.plot_panels(x, panels)[0]
 
-    from sklearn.cluster import KMeans
-
-    km = KMeans(4, n_init=1, random_state=0).fit(x)
-    panels = [{"title": "k-means: hard labels", "labels": km.labels_, "mu": km.cluster_centers_},
+    labels_km, mu_km = nb.kmeans(x, mu0)  # the notebook's Lloyd loop, from EM's start
+    panels = [{"title": "k-means: hard labels", "labels": labels_km, "mu": mu_km},
               {"title": "EM: soft labels, ellipses", "r": r, "mu": mu, "sigma": sigma}]
     yield "kmeans-vs-em", helpers.plot_panels(x, panels)[0]
 
     ks = range(1, 7)  # as the notebook: each K from seed 1, run to convergence
-    bics = []
-    for K in ks:
-        p, m, s, _ = nb.run_em(x, *nb.init_params(x, K, np.random.default_rng(1)))
-        n_params = (K - 1) + 2 * K + 3 * K
-        bics.append(-2 * len(x) * nb.ll(x, p, m, s) + n_params * np.log(len(x)))
+    bics = [nb.bic(x, *nb.run_em(x, *nb.init_params(x, K, np.random.default_rng(1)))[:3]) for K in ks]
     yield "bic", helpers.plot_bic(ks, bics).figure
 
 
