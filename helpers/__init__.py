@@ -2,7 +2,8 @@
 
 - plotting: figures (and animation: the player);
 - validate: the input checks every EM function calls first;
-- checks: `check("e_step")`, the one-line checks after each exercise, against scipy and numpy;
+- checks: `check("e_step")`, the one-line checks after each exercise (one module per exercise);
+- demo: the manual demo's figure, one EM step per run of a cell;
 - nbload: loads the notebook's functions for the tests.
 
 The EM maths itself lives in the notebook only; nothing here fits a model.
@@ -10,6 +11,7 @@ The EM maths itself lives in the notebook only; nothing here fits a model.
 
 from helpers.animation import animate_em, animation_html
 from helpers.checks import check
+from helpers.demo import ManualDemo
 from helpers.nbload import load_notebook
 from helpers.plotting import (
     COLORS,
@@ -34,6 +36,7 @@ from helpers.plotting import (
 )
 
 __all__ = [
+    "ManualDemo",
     "COLORS",
     "LINESTYLES",
     "MARKERS",

@@ -42,11 +42,11 @@ def check_data(x, n_clusters=None):
 def check_params(x, pi, mu, sigma):
     """Return check_data(x), or raise ValueError unless (pi, mu, sigma) is a valid mixture for x.
 
-    x: (N, D).  pi: (K,) non-negative, sums to 1.  mu: (K, D).  sigma: (K, D, D) symmetric
-    positive definite.
+    x: (N, D), or None to check the mixture alone (D is then mu's).  pi: (K,) non-negative,
+    sums to 1.  mu: (K, D).  sigma: (K, D, D) symmetric positive definite.
     """
-    x = check_data(x)
-    D = x.shape[1]
+    x = check_data(x) if x is not None else None
+    D = x.shape[1] if x is not None else np.shape(mu)[-1]
     K = len(pi)
     if np.shape(pi) != (K,) or np.shape(mu) != (K, D) or np.shape(sigma) != (K, D, D):
         raise ValueError(f"for data with D = {D}, expected pi (K,), mu (K, {D}), sigma (K, {D}, {D}); "
