@@ -1,23 +1,22 @@
-"""Build an nbgrader course folder for nb07, release the assignment, autograde and give feedback.
+"""An nbgrader course for nb07: release the assignment, autograde, give feedback; print the points.
 
 Usage:  python scripts/course.py [--course build/course] [SUBMISSION.ipynb ...]
-        (or: make course)
+        (or: make course SUBMISSIONS="a.ipynb b.ipynb"; without submissions the solution is graded)
 
-Steps, each one nbgrader command with its default settings, run inside the course folder:
+Each step is an nbgrader command, run in the course folder:
 
-1. A fresh course folder: `nbgrader_config.py` (the course id), and `source/nb07/` holding the
-   solution notebook `nb07_em.ipynb` with the `data/` and `helpers/` folders it opens.
-2. `nbgrader generate_assignment nb07` writes the student edition to `release/nb07/`, with
-   the data and helpers beside it, and records the graded cells in `gradebook.db`.
-3. Each submission is copied to `submitted/<student>/nb07/nb07_em.ipynb`, the student being
-   the file's name without `.ipynb`.  Without submissions, the solution itself is submitted
-   as student `solution`.
-4. `nbgrader autograde nb07` runs every submission and `nbgrader generate_feedback nb07`
-   writes `feedback/<student>/nb07/nb07_em.html`.
-5. The points per function, read from the gradebook, are printed for each student.
+1. A fresh course folder: `nbgrader_config.py` and `source/nb07/` with the solution notebook
+   and the `data/` and `helpers/` folders it opens.
+2. `nbgrader generate_assignment nb07`: the student edition in `release/nb07/`, the graded cells
+   and their points (from the notebook's metadata) in `gradebook.db`.
+3. Each submission goes to `submitted/<student>/nb07/nb07_em.ipynb` (the student id is the file
+   name without `.ipynb`).
+4. `nbgrader autograde nb07`, then `nbgrader generate_feedback nb07`.
 
-nbgrader's commands come from this Python's environment (its `bin/` first on PATH, which its
-database migrations need), and they run the kernel "python3" of that environment.
+The config replaces nbgrader's Execute step by `GradeChecks`: a submission is not run; its check
+cells get the verdicts of scripts/sandbox.py, which checks its functions in a separate process
+(see docs/grading.md).  Everything else is nbgrader's own: it restores the locked cells, scores
+each check cell by its output, writes the gradebook and the feedback.
 """
 
 import argparse
@@ -27,46 +26,69 @@ import subprocess
 import sys
 from pathlib import Path
 
-from grade import ASSIGNMENT_FILES, PARTS, ROOT, SOURCE, report
+from nbconvert.preprocessors import Preprocessor
 
+import sandbox
+
+ROOT = sandbox.ROOT
 COURSE = ROOT / "build" / "course"
 COURSE_ID = "nb07-em"
 ASSIGNMENT = "nb07"
 NOTEBOOK = "nb07_em"
+RELEASED = ["data", "helpers"]                               # what the notebook opens beside itself
+CONFIG = f'''import sys
+sys.path.insert(0, {str(ROOT / "scripts")!r})
+from course import GradeChecks
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, LimitOutput, SaveAutoGrades
+
+c = get_config()
+c.CourseDirectory.course_id = "{COURSE_ID}"
+# nbgrader's autograde steps, with its Execute step replaced: the check cells get their verdicts
+# from scripts/sandbox.py, which never runs the submission's notebook.
+c.Autograde.autograde_preprocessors = [GradeChecks, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+                                       AssignLatePenalties, CheckCellMetadata]
+'''
+
+
+class GradeChecks(Preprocessor):
+    """nbgrader's Execute step replaced: each check cell gets its verdict from sandbox.grade."""
+
+    def preprocess(self, nb, resources):
+        return sandbox.write_verdicts(nb, sandbox.grade(nb)), resources
 
 
 def environment():
-    """The environment for nbgrader: this venv's bin/ first, and its Jupyter kernels found first."""
-    bin_dir = Path(sys.executable).parent                    # not resolved: the venv's own bin/
+    """This venv's bin/ first on PATH (nbgrader's migrations call alembic), its kernels found first."""
+    bin_dir = Path(sys.executable).parent
     jupyter = Path(sys.prefix) / "share" / "jupyter"
     return {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
             "JUPYTER_PATH": f"{jupyter}{os.pathsep}{os.environ.get('JUPYTER_PATH', '')}".rstrip(os.pathsep)}
 
 
-def nbgrader(course, *args):
-    """Run `nbgrader ARGS` in the course folder; its log goes to logs/<command>.log."""
+def nbgrader(course, *args, check=True):
+    """Run `nbgrader ARGS` in the course folder; its log goes to logs/<command>.log.  -> exit code."""
     log = Path(course) / "logs" / f"{args[0]}.log"
     log.parent.mkdir(exist_ok=True)
     with open(log, "w") as out:
-        done = subprocess.run([Path(sys.executable).parent / "nbgrader", *args], cwd=course,
-                              env=environment(), stdout=out, stderr=subprocess.STDOUT)
-    if done.returncode != 0:
+        code = subprocess.run([Path(sys.executable).parent / "nbgrader", *args], cwd=course, env=environment(),
+                              stdout=out, stderr=subprocess.STDOUT).returncode
+    if code and check:
         tail = "".join(log.read_text().splitlines(True)[-15:])
-        raise RuntimeError(f"nbgrader {' '.join(args)} failed (exit {done.returncode}); "
-                           f"end of {log}:\n{tail}")
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed (exit {code}); end of {log}:\n{tail}")
+    return code
 
 
-def build_course(course=COURSE, solution=SOURCE):
+def build_course(course=COURSE, solution=ROOT / "nb07_em.ipynb"):
     """Steps 1 and 2: a fresh course folder with the assignment released.  Returns the release."""
     course = Path(course)
     if course.exists():
         shutil.rmtree(course)
     source = course / "source" / ASSIGNMENT
     source.mkdir(parents=True)
-    (course / "nbgrader_config.py").write_text(
-        f'c = get_config()\nc.CourseDirectory.course_id = "{COURSE_ID}"\n')
+    (course / "nbgrader_config.py").write_text(CONFIG)
     shutil.copy(solution, source / f"{NOTEBOOK}.ipynb")
-    for name in ASSIGNMENT_FILES:
+    for name in RELEASED:
         shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     nbgrader(course, "generate_assignment", ASSIGNMENT)
     return course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
@@ -80,47 +102,54 @@ def submit(course, student, notebook):
 
 
 def autograde(course):
-    """Step 4: autograde every submission, then write the feedback."""
-    nbgrader(course, "autograde", ASSIGNMENT, "--force")
-    nbgrader(course, "generate_feedback", ASSIGNMENT, "--force")
+    """Step 4.  A submission nbgrader cannot read is logged and scored 0; the others are graded."""
+    nbgrader(course, "autograde", ASSIGNMENT, "--force", check=False)
+    nbgrader(course, "generate_feedback", ASSIGNMENT, "--force", check=False)
 
 
 def points(course):
-    """Step 5: student -> list of rows as scripts/grade.py gives them (grade_id, function, part,
-    score, points), read from the gradebook."""
+    """student -> [row] read from the gradebook and the autograded notebook: grade_id, function, part,
+    score, points, and the check's message."""
+    import nbformat
     from nbgrader.api import Gradebook
 
     result = {}
     with Gradebook(f"sqlite:///{Path(course) / 'gradebook.db'}", course_id=COURSE_ID) as gb:
         for student in gb.students:
+            path = Path(course) / "autograded" / student.id / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+            messages = {}
+            if path.exists():
+                for cell in nbformat.read(path, as_version=4).cells:
+                    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                    for output in cell.get("outputs", []):
+                        messages[grade_id] = output.get("evalue") or output.get("text", "").strip()
             rows = []
             for grade in gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student.id).grades:
                 name, _, part = grade.name.rpartition("_")
-                if part in PARTS:                            # the autograded checks; not q1..q6
-                    rows.append({"grade_id": grade.name, "function": name, "part": part,
-                                 "score": grade.score, "points": grade.max_score,
-                                 "message": None, "root_cause": None})
+                if part in ("correctness", "robustness"):    # the autograded checks; not q1..q6
+                    rows.append({"grade_id": grade.name, "function": name, "part": part, "score": grade.score,
+                                 "points": grade.max_score,
+                                 "message": messages.get(grade.name, "not graded: nbgrader could not read it")})
             result[student.id] = rows
     return result
 
 
 def main(argv=None):
+    from grade import report
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("submissions", nargs="*", help="notebooks to grade (default: the solution)")
     parser.add_argument("--course", default=str(COURSE), help="the course folder (default: %(default)s)")
-    parser.add_argument("--solution", default=str(SOURCE), help="the solution notebook (default: %(default)s)")
     args = parser.parse_args(argv)
-    submissions = {Path(path).stem: path for path in args.submissions} or {"solution": args.solution}
+    submissions = {Path(p).stem: p for p in args.submissions} or {"solution": ROOT / "nb07_em.ipynb"}
     if len(submissions) != len(args.submissions or [None]):
         sys.exit("course: two submissions have the same file name; student ids must differ")
-    release = build_course(args.course, args.solution)
-    print(f"released: {release}")
+    print(f"released: {build_course(args.course)}")
     for student, path in submissions.items():
         submit(args.course, student, path)
     autograde(args.course)
     for student, rows in points(args.course).items():
         print(f"\n{student}: {Path(args.course) / 'feedback' / student / ASSIGNMENT / NOTEBOOK}.html")
-        print(report(rows, []))
+        print(report(rows))
 
 
 if __name__ == "__main__":

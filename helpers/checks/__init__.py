@@ -296,13 +296,17 @@ def call(name, func, *args, case=None, **kwargs):
             warnings.simplefilter("ignore")                  # numpy's RuntimeWarnings: the values tell
             return func(*args, **kwargs)
     except NotImplementedError as exc:
-        raise CheckFailed(not_implemented(name, func, exc)) from None
+        raise CheckFailed(getattr(exc, "stub", None) or not_implemented(name, func, exc)) from None
     except CheckFailed:
         raise
-    except Exception as exc:
+    except Exception as exc:                                 # also one raised in a grading worker
         where = f" ({case})" if case else ""
-        raise CheckFailed(f"{name}{where} raised {type(exc).__name__}: {first_line(exc)}"
-                          f"{your_line(exc, func)}") from None
+        kind = getattr(exc, "kind", type(exc).__name__)
+        if kind == "a stop":
+            raise CheckFailed(f"{exc}{where}") from None
+        line = getattr(exc, "where", None)
+        raise CheckFailed(f"{name}{where} raised {kind}: {first_line(exc)}"
+                          f"{your_line(exc, func) if line is None else line}") from None
 
 
 def fmt(value, digits=4):
