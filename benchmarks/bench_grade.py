@@ -1,64 +1,59 @@
-"""How long `make grade` takes on one submission, and nbgrader's autograde on the same file.
+"""How long real nbgrader takes to grade a class, per submission, against the floor.
 
-Usage:  python benchmarks/bench_grade.py [--repeat N]
+Usage:  python benchmarks/bench_grade.py [--students 40]
 
-The submissions are planted ones (tests/planted): the solution, the textbook answer (scipy's
-densities, slower) and the untouched student edition, filled into nbgrader's release of
-nb07_em.ipynb.  Each is graded N times (default 3) by `python scripts/grade.py FILE`, timed
-from the command line as a user runs it (fresh process, fresh kernel, every cell), and once
-by `nbgrader autograde` in a course folder of its own.  It prints the median and the slowest
-run; the target is at most 60 s per submission.
+A class of submissions made as students make them (tests/exercises.py: the notebook's answers,
+the textbook answers, every planted slip of the check modules, the untouched edition, in turn)
+is autograded by `nbgrader autograde` in one course folder, as scripts/course.py sets it up.
+Printed: seconds per submission, and the floor: a fresh kernel that imports numpy, scipy.stats
+and pyplot and shows one figure (what running any notebook costs at least).
 """
 
 import argparse
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import nbformat
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-sys.path.insert(0, str(ROOT / "tests" / "planted"))
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts"), str(ROOT / "tests")]
 import course  # noqa: E402
-from submissions import build  # noqa: E402
-
-NAMES = ["solution", "textbook", "stub"]
+from exercises import bodies, notebook, slips  # noqa: E402
 
 
-def timed(command, **kwargs):
-    start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, **kwargs)
-    return time.perf_counter() - start
+def floor(repeat=3):
+    nb = new_notebook(cells=[new_code_cell("import numpy as np\nimport scipy.stats\nimport matplotlib.pyplot as plt"),
+                             new_code_cell("plt.plot([0, 1]); plt.show()")])
+    times = []
+    for _ in range(repeat):
+        start = time.monotonic()
+        NotebookClient(nb, kernel_name="python3").execute()
+        times.append(time.monotonic() - start)
+    return min(times)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--students", type=int, default=40)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-grade-") as tmp:
-        tmp = Path(tmp)
-        release = course.build_course(tmp / "release-course")
-        released = nbformat.read(release, as_version=4)
-        solution = nbformat.read(ROOT / "nb07_em.ipynb", as_version=4)
-        paths = {}
-        for name in NAMES:
-            paths[name] = tmp / f"{name}.ipynb"
-            nbformat.write(build(name, released, solution), paths[name])
-
-        print(f"{'submission':<12}{'make grade: median':>20}{'slowest':>10}{'nbgrader autograde':>20}")
-        for name in NAMES:
-            grade = [timed([sys.executable, str(ROOT / "scripts" / "grade.py"), str(paths[name])])
-                     for _ in range(args.repeat)]
-            folder = tmp / f"course-{name}"
-            course.build_course(folder)
-            course.submit(folder, name, paths[name])
-            autograde = timed([Path(sys.executable).parent / "nbgrader", "autograde", "nb07"],
-                              cwd=folder, env=course.environment())
-            print(f"{name:<12}{statistics.median(grade):>19.1f}s{max(grade):>9.1f}s{autograde:>19.1f}s")
+    answers = [bodies(), bodies("textbook"), {}] + [s[1] for s in slips()]
+    with tempfile.TemporaryDirectory(prefix="bench-grade-") as folder:
+        where = Path(folder) / "course"
+        released = nbformat.read(course.build_course(where), as_version=4)
+        for i in range(args.students):
+            path = Path(folder) / f"student{i:03d}.ipynb"
+            nbformat.write(notebook(released, answers[i % len(answers)]), path)
+            course.submit(where, path.stem, path)
+        start = time.monotonic()
+        course.nbgrader(where, "autograde", course.ASSIGNMENT, "--force", check=False)
+        per = (time.monotonic() - start) / args.students
+    base = floor()
+    print(f"nbgrader autograde: {per:.2f} s per submission ({args.students} submissions); "
+          f"floor {base:.2f} s; ratio {per / base:.2f}")
 
 
 if __name__ == "__main__":

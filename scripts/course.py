@@ -8,7 +8,8 @@ Each step is an nbgrader command, run in the course folder:
 1. A fresh course folder: `nbgrader_config.py` and `source/nb07/` with the solution notebook
    and the `data/` and `helpers/` folders it opens.
 2. `nbgrader generate_assignment nb07`: the student edition in `release/nb07/`, the graded cells
-   and their points (from the notebook's metadata) in `gradebook.db`.
+   and their points (from the notebook's metadata) in `gradebook.db`; its helpers/checks/ then
+   made public (scripts/public_checks.py: no hidden case, no reference version).
 3. Each submission goes to `submitted/<student>/nb07/nb07_em.ipynb` (the student id is the file
    name without `.ipynb`).
 4. `nbgrader autograde nb07`, then `nbgrader generate_feedback nb07`.
@@ -29,6 +30,7 @@ from pathlib import Path
 from nbconvert.preprocessors import Preprocessor
 
 import sandbox
+from public_checks import publish
 
 ROOT = sandbox.ROOT
 COURSE = ROOT / "build" / "course"
@@ -91,6 +93,7 @@ def build_course(course=COURSE, solution=ROOT / "nb07_em.ipynb"):
     for name in RELEASED:
         shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     nbgrader(course, "generate_assignment", ASSIGNMENT)
+    publish(course / "release" / ASSIGNMENT)                # no hidden case, no reference version
     return course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
 
 

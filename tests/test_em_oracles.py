@@ -147,7 +147,7 @@ def test_simulate_reproduces_the_mixture_moments(nb):
     pi = np.array([0.5, 0.3, 0.2])
     mu = np.array([[0.0, 0.0], [4.0, 1.0], [-2.0, 3.0]])
     sigma = np.array([[[1.0, 0.5], [0.5, 2.0]], [[0.5, -0.2], [-0.2, 0.3]], [[2.0, 0.0], [0.0, 0.5]]])
-    x, z = nb.simulate(400_000, pi, mu, sigma, np.random.default_rng(5))
+    x, z = nb.simulate(400_000, pi, mu, sigma, np.random.default_rng(5), return_labels=True)
     np.testing.assert_allclose(np.bincount(z, minlength=3) / len(z), pi, atol=0.005)
     mean = pi @ mu
     second = np.einsum("k,kij->ij", pi, sigma + np.einsum("ki,kj->kij", mu, mu))
@@ -157,7 +157,8 @@ def test_simulate_reproduces_the_mixture_moments(nb):
 
 def test_simulate_is_reproducible_with_a_seed(nb):
     pi, mu, sigma = random_mixture(np.random.default_rng(6), 3, 2)
-    (xa, za), (xb, zb) = nb.simulate(100, pi, mu, sigma, 42), nb.simulate(100, pi, mu, sigma, np.random.default_rng(42))
+    (xa, za), (xb, zb) = (nb.simulate(100, pi, mu, sigma, 42, return_labels=True),
+                        nb.simulate(100, pi, mu, sigma, np.random.default_rng(42), return_labels=True))
     assert xa.shape == (100, 2) and za.shape == (100,)
     np.testing.assert_array_equal(xa, xb)
     np.testing.assert_array_equal(za, zb)

@@ -1,11 +1,11 @@
-"""The graded checks as pytest tests, one per row of helpers.checks.GRADED, marked by its part.
+"""The graded checks as pytest tests, one per check cell of the notebook, marked by its part.
 
     pytest -m correctness --notebook SUBMISSION.ipynb     the correctness checks only
     pytest -m robustness --notebook SUBMISSION.ipynb      the robustness checks only
 
 Each test runs the check behind the notebook's check cell, hidden tests included, on the
 functions the submission defines (loaded as Run All would define them: helpers.load_notebook).
-Its name says the points it is worth; `make grade` gives the same verdicts as points.
+Its name says the points its check cell's metadata gives it.
 """
 
 import pytest
@@ -13,7 +13,7 @@ import pytest
 from helpers import checks
 
 CASES = [pytest.param(name, part, marks=getattr(pytest.mark, part), id=f"{name}-{part}-{points:g}pt")
-         for name, part, points in checks.GRADED]
+         for name, part, points in checks.graded_parts()]
 
 
 @pytest.mark.parametrize("name, part", CASES)

@@ -2,8 +2,8 @@
 
 After Run All, each run of the step cell is one more step of the same EM run that
 run_em makes, whatever the cells below it did; the step cell shows nothing itself (it
-redraws the start cell's figure in place) until EM has converged; the start cell starts
-over.  tests/browser/test_lab.py checks the same in JupyterLab, on screen.
+redraws the start cell's figure in place, whose title says when EM has converged); a step
+that changes nothing says so; the start cell starts over.  tests/browser/test_lab.py checks the same in JupyterLab, on screen.
 """
 
 import nbformat
@@ -12,8 +12,8 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
 # Printed by a probe cell: the demo's step and mean log-likelihood, and run_em's at that step.
-PROBE = ('print(demo["step"], f\'{demo["ll"]:.17g}\', '
-         'f\'{history[min(demo["step"], len(history) - 1)]["ll"]:.17g}\', len(history) - 1)')
+PROBE = ("print(demo.step, f'{demo.ll:.17g}', "
+         "f'{history[min(demo.step, len(history) - 1)][\"ll\"]:.17g}', len(history) - 1, demo.converged)")
 
 
 class Kernel:
@@ -45,7 +45,8 @@ class Kernel:
             text = self.run(len(self.nb.cells) - 1)[0]["text"]
         finally:
             self.nb.cells.pop()
-        step, demo_ll, em_ll, iterations = text.split()
+        step, demo_ll, em_ll, iterations, converged = text.split()
+        self.converged = converged == "True"
         return int(step), float(demo_ll), float(em_ll), int(iterations)
 
     def figure(self):
@@ -80,15 +81,27 @@ def test_each_run_is_the_next_step_of_run_ems_path(kernel):
         assert kernel.figure() != before, "the figure was not redrawn"
 
 
-def test_converged_hint_comes_where_run_em_stopped(kernel):
+def test_converged_comes_where_run_em_stopped(kernel):
     *_, iterations = kernel.probe()
     for _ in range(2 * iterations):
-        outputs = kernel.run(kernel.step)
-        if outputs:
+        assert kernel.run(kernel.step) == []
+        step, demo_ll, em_ll, iterations = kernel.probe()
+        if kernel.converged:
             break
-    assert [out.get("text") for out in outputs] == ["converged: this is what run_em does in a loop\n"]
-    step, demo_ll, em_ll, iterations = kernel.probe()
     assert step == iterations and demo_ll == pytest.approx(em_ll, abs=1e-12)
+
+
+def test_a_step_that_changes_nothing_is_told_so(kernel):
+    """Results kept in local variables instead of the demo's: the step says so, it does not cheer."""
+    cell = kernel.nb.cells[kernel.step]
+    source = cell.source
+    cell.source = source.replace("demo.r = e_step", "r = e_step").replace(
+        "demo.pi, demo.mu, demo.sigma = m_step(x, demo.r)", "pi, mu, sigma = m_step(x, r)")
+    try:
+        with pytest.raises(Exception, match="did not change"):
+            kernel.run(kernel.step)
+    finally:
+        cell.source = source
 
 
 def test_start_cell_starts_over(kernel):

@@ -140,9 +140,9 @@ def test_em_never_decreases_ll(nb, problem):
 @given(problems(), st.integers(0, 50), st.integers(0, 2**32 - 1))
 def test_simulate_shape_and_seed(nb, problem, n, seed):
     _, pi, mu, sigma = problem
-    a, z = nb.simulate(n, pi, mu, sigma, seed)
+    a, z = nb.simulate(n, pi, mu, sigma, seed, return_labels=True)
     assert a.shape == (n, mu.shape[1]) and np.all(np.isfinite(a))
     assert z.shape == (n,) and np.all((z >= 0) & (z < len(pi)))
-    b, z_b = nb.simulate(n, pi, mu, sigma, np.random.default_rng(seed))
+    b, z_b = nb.simulate(n, pi, mu, sigma, np.random.default_rng(seed), return_labels=True)
     np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(z, z_b)

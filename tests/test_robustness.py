@@ -56,7 +56,7 @@ def test_any_dimension(nb, D):
     pi, mu, sigma, _ = max(fits, key=lambda f: f[3][-1]["ll"])                # keep the best start
     assert mu.shape == (2, D) and sigma.shape == (2, D, D)
     assert sorted(np.round(pi, 1)) == [0.4, 0.6]
-    assert nb.simulate(10, pi, mu, sigma, 0)[0].shape == (10, D)
+    assert nb.simulate(10, pi, mu, sigma, 0).shape == (10, D)
 
 
 def test_outliers_far_from_everything(nb, x_data):

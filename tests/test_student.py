@@ -10,14 +10,19 @@ from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 from make_student import make_student  # noqa: E402
 
-# The exercises, in the order of the course skeleton (nb07-em-skeleton), by nbgrader grade_id.
-EXERCISES = ["log_gaussian", "logsumexp_rows", "ll", "e_step", "m_step", "init_params",
-             "manual-step", "run_em", "simulate"]
-FUNCTIONS = [name for name in EXERCISES if name != "manual-step"]
+from helpers.checks import exercises  # noqa: E402
+
+# The exercises, by nbgrader grade_id, in the notebook's order; those with a check module are functions.
+EXERCISES = [cell["metadata"]["nbgrader"]["grade_id"]
+             for cell in json.loads((ROOT / "nb07_em.ipynb").read_text(encoding="utf-8"))["cells"]
+             if cell["cell_type"] == "code" and cell["metadata"].get("nbgrader", {}).get("solution")]
+FUNCTIONS = [name for name in EXERCISES if name in exercises()]
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +68,8 @@ def test_student_edition_keeps_every_explanation_and_blanks_the_answers(student)
 
 def test_student_edition_has_a_locked_check_after_every_function(student):
     ids = [grade_id(cell) for cell in cells(student)]
-    assert [i for i in ids if i in EXERCISES] == EXERCISES       # the skeleton's order
+    assert [i for i in ids if i in EXERCISES] == EXERCISES       # the solution's order
+    assert set(FUNCTIONS) == set(exercises())                   # a check module for each, no other
     for name in FUNCTIONS:
         after = ids[ids.index(name) + 1]
         assert after == f"{name}_correctness", (name, after)
@@ -85,3 +91,41 @@ def test_graded_tests_fail_on_the_student_edition_naming_each_function(student):
     assert {name for name, _, _ in failed} == set(FUNCTIONS), out[-3000:]
     assert all(name in message and "not" in message for name, _, message in failed), failed
     assert "passed" not in out.splitlines()[-1], out[-500:]
+
+
+CHILD = """
+import json, sys
+from helpers.checks import run
+out = []
+for name, part, code in json.load(open(sys.argv[1])):
+    namespace = {"__name__": "submission"}
+    exec(compile(code, "<answers>", "exec"), namespace)
+    out.append(run(name, part, namespace).message)
+print(json.dumps(out))
+"""
+
+
+def test_the_student_editions_checks_hide_the_hidden_and_give_the_same_messages(student, tmp_path):
+    """No reference version and no hidden case ships; the public checks still say what the
+    instructor's say, on the notebook's answers and on every planted slip."""
+    from exercises import bodies, slips, source
+    from helpers.checks import graded_parts, run
+
+    shipped = "".join(p.read_text() for p in (student.parent / "helpers" / "checks").glob("*.py"))
+    assert "def reference(" not in shipped.replace("def reference(name)", "")
+    for secret in ("HIDDEN_SHAPES", "TEXTBOOK =", "SLIPS =", "random start", "multivariate_normal(mu_k, sigma_k).pdf"):
+        assert secret not in shipped, secret
+    cases = [(name, part, source(bodies())) for name, part, _ in graded_parts()]
+    cases += [(name, part, source(answers)) for name, answers, part, _ in slips()]
+    expected = []
+    for name, part, code in cases:
+        namespace = {"__name__": "submission"}
+        exec(compile(code, "<answers>", "exec"), namespace)
+        expected.append(run(name, part, namespace).message)
+    (tmp_path / "cases.json").write_text(json.dumps(cases))
+    (tmp_path / "child.py").write_text(CHILD)
+    done = subprocess.run([sys.executable, str(tmp_path / "child.py"), str(tmp_path / "cases.json")],
+                          cwd=student.parent, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONPATH": str(student.parent)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout) == expected

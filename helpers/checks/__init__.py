@@ -106,9 +106,57 @@ def graded_parts(notebook=NOTEBOOK):
 
 
 def reference(name):
-    """The reference version of `name`: an exercise's `reference`, or given code such as log_joint."""
+    """The reference version of `name`: an exercise's `reference`, or given code such as log_joint.
+
+    The student edition has none (scripts/public_checks.py): there it replays what the reference
+    versions returned on the visible cases, recorded when the edition was made.
+    """
     module = exercise("ll" if name == "log_joint" else name)
-    return module.reference_log_joint if name == "log_joint" else module.reference
+    found = getattr(module, "reference_log_joint" if name == "log_joint" else "reference", None)
+    return found or (lambda *args, **kwargs: replay(name, args, kwargs))
+
+
+class NotRecorded(LookupError):
+    """The student edition was asked for a reference result it did not record."""
+
+
+@lru_cache(maxsize=None)
+def recorded():
+    import pickle
+    with open(Path(__file__).parent / "_recorded.pkl", "rb") as f:
+        return pickle.load(f)
+
+
+def public():
+    """Whether these are the student edition's checks (no reference versions, recorded results)."""
+    return (Path(__file__).parent / "_recorded.pkl").is_file()
+
+
+def same(a, b):
+    if isinstance(a, np.random.Generator) or isinstance(b, np.random.Generator):
+        return isinstance(a, np.random.Generator) and isinstance(b, np.random.Generator) and \
+            a.bit_generator.state == b.bit_generator.state
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    try:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == b.shape and np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True)
+
+
+def replay(name, args, kwargs):
+    import copy
+    for r_args, r_kwargs, result, states in recorded().get(name, []):
+        if same(list(args), list(r_args)) and same(kwargs, r_kwargs):
+            if isinstance(result, Exception):
+                raise copy.deepcopy(result)
+            for arg, state in zip([a for a in args if isinstance(a, np.random.Generator)], states):
+                arg.bit_generator.state = state
+            return copy.deepcopy(result)
+    raise NotRecorded(name)
 
 
 # ---- running a check ------------------------------------------------------------------------
@@ -156,11 +204,19 @@ def run(name, part, namespace, hidden=False):
     if not callable(func):
         return Result(name, part, False, f"{name} is a {type(func).__name__}, not a function: "
                                          f"was the name reused after its cell? Run its cell again")
+    if public():                                             # no stand-ins: the student's own, if they pass
+        for other in (u for u in module.USES if u in exercises()):
+            if not run(other, "correctness", namespace).passed:
+                return Result(name, part, False, f"{name} calls {other}, whose check fails: make "
+                                                 f"check(\"{other}\") pass first")
     try:
-        with stand_ins(func, module.USES):
+        with stand_ins(func, () if public() else module.USES):
             body(func, hidden)
     except CheckFailed as failure:
         return Result(name, part, False, str(failure))
+    except NotRecorded:
+        return Result(name, part, False, f"{name} does not give what the reference gives on the visible "
+                                         f"cases; compare it with the formulas above the exercise")
     except Exception as exc:                                 # something no case foresaw: still one line
         return Result(name, part, False, f"{name}: the check could not use what it returned "
                                          f"({type(exc).__name__}: {first_line(exc)})")

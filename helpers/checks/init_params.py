@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from helpers.checks import (VISIBLE_SHAPES, HIDDEN_SHAPES, array, call, close, course, fail, fmt, index,
+from helpers.checks import (reference as reference_of, VISIBLE_SHAPES, HIDDEN_SHAPES, array, call, close, course, fail, fmt, index,
                             mismatch, mixture, two, unpack)
 
 USES = ()
@@ -46,7 +46,7 @@ def correctness(f, hidden):
         untouched = rng.bit_generator.state
         pi, mu, sigma = result(f, x, K, rng, reg_covar, case)
         expected_rng = np.random.default_rng(seed)
-        e_pi, e_mu, e_sigma = reference(x, K, expected_rng, reg_covar)
+        e_pi, e_mu, e_sigma = reference_of("init_params")(x, K, expected_rng, reg_covar)
         if not close(pi, e_pi, 0, 1e-12):
             fail("init_params", f"pi is {fmt(pi)}; expected equal weights 1/K", case=case)
         if rng.bit_generator.state == untouched:
@@ -95,7 +95,7 @@ def robustness(f, hidden):
         if np.any(smallest <= 0):
             fail("init_params", f"with {case}, sigma is not positive definite (smallest eigenvalue "
                                 f"{fmt(smallest.min())})", "add reg_covar * I to the covariance")
-        e_pi, e_mu, e_sigma = reference(x, K, np.random.default_rng(0), 1e-6)
+        e_pi, e_mu, e_sigma = reference_of("init_params")(x, K, np.random.default_rng(0), 1e-6)
         for what, got, expected in (("pi", pi, e_pi), ("mu", mu, e_mu), ("sigma", sigma, e_sigma)):
             i = mismatch(got, expected, atol=1e-12)
             if i is not None:

@@ -42,12 +42,12 @@ def correctness(f, hidden):
 
 
 def compare(x, r, reg_covar, pi, mu, sigma, case, components=None):
-    """pi, mu, sigma agree with reference(x, r, reg_covar) for these components (default: all)."""
+    """pi, mu, sigma agree with reference_of("m_step")(x, r, reg_covar) for these components (default: all)."""
     N, D = x.shape
     ks = list(range(r.shape[1])) if components is None else list(components)
     N_k = r.sum(axis=0)
     e_pi, e_mu, e_sigma = (np.zeros_like(pi), np.zeros_like(mu), np.zeros_like(sigma))
-    e_pi[ks], e_mu[ks], e_sigma[ks] = reference(x, r[:, ks], reg_covar)
+    e_pi[ks], e_mu[ks], e_sigma[ks] = reference_of("m_step")(x, r[:, ks], reg_covar)
     i = mismatch(pi[ks], e_pi[ks])
     if i is not None:
         k = ks[i[0]]

@@ -1,0 +1,122 @@
+"""The checks as the student edition ships them: no hidden case, no reference version to call.
+
+`publish(folder)` rewrites the released copy of helpers/checks/ in `folder`:
+
+- each exercise module loses its `reference` functions, its planted answers (TEXTBOOK, SLIPS ...)
+  and every branch taken only when `hidden` is true (the module is parsed, `hidden` read as
+  False, and what can then never run is dropped);
+- `_recorded.pkl` holds what the reference versions returned on the visible cases, for the
+  notebook's answers, the textbook answers and every planted slip, recorded by running the
+  visible checks on them here.  In the student's kernel `reference(name)` replays those
+  results, so a public check prints the same message as the instructor's for each of them.
+"""
+
+import ast
+import pickle
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DROPPED = {"reference", "reference_log_joint", "TEXTBOOK", "SLIPS", "BY_HAND", "NO_KEEPDIMS", "SEED_CONTRACT",
+           "HIDDEN_SHAPES", "_RECENT"}
+
+
+class Visible(ast.NodeTransformer):
+    """`hidden` is False: prune the branches it selects, and what follows a return."""
+
+    def visit_Name(self, node):
+        return ast.Constant(False) if node.id == "hidden" and isinstance(node.ctx, ast.Load) else node
+
+    def visit_UnaryOp(self, node):
+        node = self.generic_visit(node)
+        if isinstance(node.op, ast.Not) and isinstance(node.operand, ast.Constant):
+            return ast.Constant(not node.operand.value)
+        return node
+
+    def visit_IfExp(self, node):
+        node = self.generic_visit(node)
+        if isinstance(node.test, ast.Constant):
+            return node.body if node.test.value else node.orelse
+        return node
+
+    def visit_If(self, node):
+        node = self.generic_visit(node)
+        if isinstance(node.test, ast.Constant):
+            return (node.body if node.test.value else node.orelse) or ast.Pass()
+        return node
+
+    def generic_visit(self, node):
+        node = super().generic_visit(node)
+        for field in ("body", "orelse"):
+            stmts = getattr(node, field, None)
+            if isinstance(stmts, list) and stmts and isinstance(stmts[0], ast.stmt):
+                ends = [i for i, s in enumerate(stmts) if isinstance(s, ast.Return)]
+                if ends:
+                    setattr(node, field, stmts[:ends[0] + 1])
+        return node
+
+
+def strip(source, core=False):
+    """The public source of a check module (of the core, helpers/checks/__init__.py, if `core`)."""
+    tree = Visible().visit(ast.parse(source))
+    dropped = {"HIDDEN_SHAPES"} if core else DROPPED
+    body = []
+    for node in tree.body:
+        names = {node.name} if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else \
+            {t.id for t in getattr(node, "targets", []) if isinstance(t, ast.Name)}
+        if names & dropped:
+            continue
+        if isinstance(node, ast.ImportFrom):
+            node.names = [a for a in node.names if a.name != "HIDDEN_SHAPES"]
+        body.append(node)
+    tree.body = body
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
+def record():
+    """{name: [(args, kwargs, result, generator states after)]} of the reference calls made by the
+    visible checks on the notebook's answers, the textbook answers and every planted slip."""
+    sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+    import helpers.checks as checks
+    from exercises import bodies, slips, source
+
+    calls = {}
+    original = checks.reference
+
+    def recording(name):
+        func = original(name)
+
+        def call(*args, **kwargs):
+            import copy
+
+            import numpy as np
+            before = copy.deepcopy((args, kwargs))
+            try:
+                result = func(*args, **kwargs)
+            except (ValueError, np.linalg.LinAlgError) as exc:   # what a check expects a reference to raise
+                calls.setdefault(name, []).append((before[0], before[1], exc, []))
+                raise
+            after = [a.bit_generator.state for a in args if isinstance(a, np.random.Generator)]
+            calls.setdefault(name, []).append((before[0], before[1], copy.deepcopy(result), after))
+            return result
+        return call
+
+    checks.reference = recording
+    try:
+        answers = [bodies(), bodies("textbook")] + [s[1] for s in slips()]
+        for code in answers:
+            namespace = {"__name__": "submission"}
+            exec(compile(source(code), "<answers>", "exec"), namespace)
+            checks.run_all(namespace, hidden=False)
+    finally:
+        checks.reference = original
+    return calls
+
+
+def publish(folder):
+    """Rewrite folder/helpers/checks as the student edition's."""
+    target = Path(folder) / "helpers" / "checks"
+    for path in target.glob("*.py"):
+        path.write_text(strip(path.read_text(encoding="utf-8"), core=path.stem == "__init__"), encoding="utf-8")
+    with open(target / "_recorded.pkl", "wb") as out:
+        pickle.dump(record(), out)
