@@ -113,7 +113,11 @@ def reference(name):
     """
     module = exercise("ll" if name == "log_joint" else name)
     found = getattr(module, "reference_log_joint" if name == "log_joint" else "reference", None)
-    return found or (lambda *args, **kwargs: replay(name, args, kwargs))
+    found = found or (lambda *args, **kwargs: replay(name, args, kwargs))
+    return RECORDER(name, found) if RECORDER else found
+
+
+RECORDER = None  # set while the student edition's results are recorded (scripts/public_checks.py)
 
 
 class NotRecorded(LookupError):
