@@ -38,6 +38,10 @@ TEX_FIXES = {r"\!": ""}
 # thin space between a function name and a letter or number that follows it.
 FUNCTION_NAME = re.compile(r"(<mi>(?:log|exp|ln|det|tr)</mi>)(?!<mo)")
 THIN_SPACE = '<mspace width="0.167em"></mspace>'
+# \lvert, \rvert, \lVert and \rVert come out as bare <mo>: the browser would stretch them to
+# the height of a superscript beside them and space them like a binary operator.
+BARS = re.compile(r"<mo>(&#x0007C;|&#x02016;)</mo>")
+FIXED_BAR = r'<mo stretchy="false" lspace="0" rspace="0">\1</mo>'
 
 
 def drop_markers(nb):
@@ -103,7 +107,7 @@ def tex_to_mathml(tex, display=False):
     # HTML puts <math> in MathML's namespace by itself; with the attribute, nbconvert's
     # heading anchors (which go through an XML parser) would turn it into <ns0:math>.
     mathml = mathml.replace(' xmlns="http://www.w3.org/1998/Math/MathML"', "", 1)
-    return FUNCTION_NAME.sub(r"\1" + THIN_SPACE, mathml)
+    return BARS.sub(FIXED_BAR, FUNCTION_NAME.sub(r"\1" + THIN_SPACE, mathml))
 
 
 class MathMLRenderer(IPythonRenderer):

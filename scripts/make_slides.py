@@ -159,7 +159,7 @@ def make_slides(notebook, out_dir, execute=True):
                          "run `make slides`, which installs it")
     exporter = SlidesExporter(
         template_name="slides", extra_template_basedirs=[str(HERE)],
-        extra_template_paths=[str(HERE / "handout")],  # alt.j2, shared with the handout
+        extra_template_paths=[str(HERE / "handout")],  # shared.j2
         filters={"markdown2html": markdown_to_html},
         reveal_url_prefix="node_modules/reveal.js",
         reveal_theme="white",  # its fonts come with reveal.js (others load theirs from the web)

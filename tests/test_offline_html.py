@@ -146,11 +146,12 @@ def test_every_formula_converts_to_mathml():
         assert "\\" not in mathml and "negativethin" not in mathml, f"{tex!r} -> {mathml}"
 
 
-def test_tex_fixes_and_function_names():
+def test_what_latex2mathml_leaves_is_fixed_up():
     assert "mspace" not in tex_to_mathml(r"\exp\!\big(x\big)")
     assert tex_to_mathml(r"\log x").count('<mspace width="0.167em">') == 1
     assert "mspace" not in tex_to_mathml(r"\log(x)")
     assert "xmlns" not in tex_to_mathml("x")
+    assert tex_to_mathml(r"\lVert x\rVert^2 + \lvert y\rvert").count('<mo stretchy="false" lspace="0"') == 4
 
 
 def test_every_formula_is_shown_as_mathml_and_no_tex_is_left(page):
