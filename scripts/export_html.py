@@ -31,17 +31,24 @@ HERE = Path(__file__).resolve().parent
 # nbgrader's markers: they matter to the student edition, not to the reader of the handout.
 MARKER = re.compile(r"^[ \t]*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)[ \t]*\n?", re.MULTILINE)
 
-# TeX that latex2mathml does not turn into MathML a browser draws, rewritten first:
-# \! (a negative thin space) becomes a named space that MathML Core does not know.
-TEX_FIXES = {r"\!": ""}
-# Function names (\log, \exp) come out as <mi>log</mi> with no space after them: TeX puts a
-# thin space between a function name and a letter or number that follows it.
-FUNCTION_NAME = re.compile(r"(<mi>(?:log|exp|ln|det|tr)</mi>)(?!<mo)")
-THIN_SPACE = '<mspace width="0.167em"></mspace>'
-# \lvert, \rvert, \lVert and \rVert come out as bare <mo>: the browser would stretch them to
-# the height of a superscript beside them and space them like a binary operator.
-BARS = re.compile(r"<mo>(&#x0007C;|&#x02016;)</mo>")
-FIXED_BAR = r'<mo stretchy="false" lspace="0" rspace="0">\1</mo>'
+# TeX that latex2mathml does not turn into MathML a browser draws well, rewritten first:
+# \! (a negative thin space) becomes a named space that MathML Core does not know, and
+# "=:" an equals sign and a letter ":".
+TEX_FIXES = {r"\!": "", "=:": r"\eqqcolon"}
+# Then its MathML, fixed up where a browser would space or size it unlike TeX.
+MATHML_FIXES = [
+    # \log, \exp: <mi>log</mi> with no space before a letter or number that follows.
+    (re.compile(r"(<mi>(?:log|exp|ln|det|tr)</mi>)(?!<mo)"), r'\1<mspace width="0.167em"></mspace>'),
+    # \lvert, \rvert, \lVert, \rVert and "/": bare <mo>, stretched to a superscript beside
+    # them and spaced like a binary operator.
+    (re.compile(r"<mo>(&#x0007C;|&#x02016;|&#x0002F;)</mo>"),
+     r'<mo stretchy="false" lspace="0" rspace="0">\1</mo>'),
+    # \infty: an <mo>, spaced like an operator.
+    (re.compile(r"<mo>&#x0221E;</mo>"), "<mi>&#x0221E;</mi>"),
+    # A minus sign after "=", ",", "(", "[", "≈" or "→" is a sign, not a subtraction.
+    (re.compile(r"(<mo[^>]*>(?:&#x0003D;|&#x0002C;|&#x00028;|\(|\[|&#x0005B;|&#x02248;|&#x02192;)</mo>)"
+                r"<mo>&#x02212;</mo>"), r'\1<mo form="prefix">&#x02212;</mo>'),
+]
 
 
 def drop_markers(nb):
@@ -107,7 +114,9 @@ def tex_to_mathml(tex, display=False):
     # HTML puts <math> in MathML's namespace by itself; with the attribute, nbconvert's
     # heading anchors (which go through an XML parser) would turn it into <ns0:math>.
     mathml = mathml.replace(' xmlns="http://www.w3.org/1998/Math/MathML"', "", 1)
-    return BARS.sub(FIXED_BAR, FUNCTION_NAME.sub(r"\1" + THIN_SPACE, mathml))
+    for pattern, replacement in MATHML_FIXES:
+        mathml = pattern.sub(replacement, mathml)
+    return mathml
 
 
 class MathMLRenderer(IPythonRenderer):

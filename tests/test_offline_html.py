@@ -151,7 +151,10 @@ def test_what_latex2mathml_leaves_is_fixed_up():
     assert tex_to_mathml(r"\log x").count('<mspace width="0.167em">') == 1
     assert "mspace" not in tex_to_mathml(r"\log(x)")
     assert "xmlns" not in tex_to_mathml("x")
-    assert tex_to_mathml(r"\lVert x\rVert^2 + \lvert y\rvert").count('<mo stretchy="false" lspace="0"') == 4
+    assert tex_to_mathml(r"\lVert x\rVert^2 + \lvert y\rvert / 2").count('<mo stretchy="false" lspace="0"') == 5
+    assert "<mi>&#x0221E;</mi>" in tex_to_mathml(r"\log 0 = -\infty")
+    assert tex_to_mathml(r"[-1, -2] = -a - b").count('<mo form="prefix">') == 3
+    assert "&#x02255;" in tex_to_mathml(r"a =: b")
 
 
 def test_every_formula_is_shown_as_mathml_and_no_tex_is_left(page):
