@@ -20,7 +20,8 @@ FIGURE_TEXT = 18  # CSS px: the size of the text in the figures, drawn at their 
 STAND_IN = "No description has been provided"  # nbconvert's alt text for an image without one
 
 # What a reader sees of the formulas on the page (or the current slide): how many there are,
-# how many the browser drew as MathML (a box with a size), and any TeX left in the text.
+# how many the browser drew as MathML (a box with a size), the display formulas too wide for
+# the page (they would scroll sideways), and any TeX left in the text.
 FORMULAS = """root => {
     const maths = [...root.querySelectorAll('math')];
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
@@ -32,6 +33,7 @@ FORMULAS = """root => {
     }
     return {count: maths.length,
             drawn: maths.filter(m => m instanceof MathMLElement && m.getBoundingClientRect().width > 0).length,
+            wide: maths.filter(m => m.getAttribute('display') === 'block' && m.scrollWidth > m.clientWidth + 1).length,
             tex: text.match(/\\$[^$]+\\$|\\\\[a-zA-Z]+/g) || []};
 }"""
 
@@ -71,7 +73,7 @@ def test_the_handout_alone_shows_every_formula_and_plays_offline(page, project, 
     page.screenshot(path=shots / "06-handout-top.png")
     page.screenshot(path=shots / "06-handout-full.png", full_page=True)
     maths = page.evaluate(FORMULAS, page.locator("main").element_handle())
-    assert maths["count"] >= 100 and maths["drawn"] == maths["count"], maths
+    assert maths["count"] >= 100 and maths["drawn"] == maths["count"] and maths["wide"] == 0, maths
     assert maths["tex"] == []
     players = page.locator("details")
     assert players.count() == 1
@@ -149,7 +151,7 @@ def test_every_slide_fits_with_figures_at_their_own_size(deck, shots, timings):
                 problems.append(f"slide {number}: its figure reaches past the screen: {figure['box']}")
             if not figure["alt"].strip() or STAND_IN in figure["alt"]:
                 problems.append(f"slide {number}: a figure without alt text")
-        if maths["drawn"] != maths["count"] or maths["tex"]:
+        if maths["drawn"] != maths["count"] or maths["wide"] or maths["tex"]:
             problems.append(f"slide {number}: formulas {maths}")
         page.screenshot(path=shots / "slides" / f"slide-{number:02d}.png")
     timings["visit every slide"] = time.monotonic() - start
