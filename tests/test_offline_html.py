@@ -15,13 +15,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbconvert.filters.markdown_mistune import MarkdownWithMath
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "nb07_em.ipynb"
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "/usr/bin/chromium")
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from export_html import MathMLRenderer, MarkdownWithMath, tex_to_mathml  # noqa: E402
+from export_html import MathMLRenderer, tex_to_mathml  # noqa: E402
 
 
 def find_chromium():
