@@ -5,7 +5,8 @@
 The notebook needs no slide metadata: slides are assigned here, from its structure.
 
 * A level-1 or level-2 heading starts a new slide; a level-3 heading a new sub-slide
-  (below it, reached with the down arrow or the space bar).
+  (below it, reached with the down arrow or the space bar), unless the slide holds only
+  headings so far.
 * One figure per slide: a cell showing a figure starts a new sub-slide when the
   current one already has a figure, taking along the text that introduces it (the
   markdown cells since the previous figure).
@@ -123,16 +124,21 @@ def assign_slides(nb):
 
     A figure whose cell would not fit on a slide with its code is shown without the code.
     """
+    def heading_of(cell):
+        return HEADING.match(cell.source) if cell.cell_type == "markdown" else None
+
     current, used, has_figure = [], 0, False   # the current (sub)slide's cells, their height
     for cell in nb.cells:
-        heading = HEADING.match(cell.source) if cell.cell_type == "markdown" else None
+        heading = heading_of(cell)
         shows_figure = cell.cell_type == "code" and figure_height(cell) > 0
         if shows_figure and estimated_height(cell) > SLIDE_HEIGHT:
             cell.metadata["transient"] = {"remove_source": True}
         height = estimated_height(cell)
         kind = "-"
-        if heading:
-            kind = "slide" if len(heading.group(1)) <= 2 else "subslide"
+        if heading and len(heading.group(1)) <= 2:
+            kind = "slide"
+        elif heading and not all(map(heading_of, current)):
+            kind = "subslide"  # unless the slide holds only headings so far
         elif current and (used + height > SLIDE_HEIGHT or (shows_figure and has_figure)):
             # Start a new sub-slide, with the text that introduces a figure if it fits.
             intro = trailing_markdown(current) if shows_figure else []

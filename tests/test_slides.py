@@ -36,12 +36,15 @@ def kinds(nb):
     return [cell.metadata["slideshow"]["slide_type"] for cell in nb.cells]
 
 
-def test_headings_start_slides_and_subslides():
+def test_headings_start_slides_and_subslides_unless_the_slide_has_only_headings():
     nb = new_notebook(cells=[new_markdown_cell("# Title\n\ntext"), new_code_cell("x = 1"),
                              new_markdown_cell("## Part"), new_markdown_cell("### Detail"),
                              new_markdown_cell("#### small heading: no new slide"),
                              new_markdown_cell("#hashtag, not a heading")])
-    assert kinds(assign_slides(nb)) == ["slide", "-", "slide", "subslide", "-", "-"]
+    assert kinds(assign_slides(nb)) == ["slide", "-", "slide", "-", "-", "-"]
+    nb.cells.insert(4, new_code_cell("# a comment, not a heading"))
+    nb.cells.insert(5, new_markdown_cell("### Another detail"))
+    assert kinds(assign_slides(nb)) == ["slide", "-", "slide", "-", "-", "subslide", "-", "-"]
 
 
 def test_one_figure_per_slide_with_its_introduction():

@@ -89,6 +89,8 @@ def deck(browser, shots):
     if not path.is_file():
         pytest.fail(f"{path} is missing: run `make slides` first (`make test-browser` does)")
     (shots / "slides").mkdir(exist_ok=True)
+    for old in (shots / "slides").glob("slide-*.png"):  # from an earlier deck
+        old.unlink()
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
     tried = offline(page)
