@@ -32,9 +32,10 @@ HERE = Path(__file__).resolve().parent
 MARKER = re.compile(r"^[ \t]*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)[ \t]*\n?", re.MULTILINE)
 
 # TeX that latex2mathml does not turn into MathML a browser draws well, rewritten first:
-# \! (a negative thin space) becomes a named space that MathML Core does not know, and
-# "=:" an equals sign and a letter ":".
-TEX_FIXES = {r"\!": "", "=:": r"\eqqcolon"}
+# \! (a negative thin space) becomes a named space that MathML Core does not know, "=:" an
+# equals sign and a letter ":", and the aligned environment text ("&" as a letter), while
+# align* becomes a table.
+TEX_FIXES = {r"\!": "", "=:": r"\eqqcolon", r"{aligned}": r"{align*}"}
 # Then its MathML, fixed up where a browser would space or size it unlike TeX.
 MATHML_FIXES = [
     # \log, \exp: <mi>log</mi> with no space before a letter or number that follows.

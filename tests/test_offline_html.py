@@ -144,7 +144,22 @@ def test_every_formula_converts_to_mathml():
         mathml = tex_to_mathml(tex, display)
         assert mathml.startswith("<math"), tex
         # latex2mathml passes a command it does not know through as text: "<mi>\\foo</mi>"
-        assert "\\" not in mathml and "negativethin" not in mathml, f"{tex!r} -> {mathml}"
+        assert "\\" not in mathml and "negativethin" not in mathml and "<mi>&</mi>" not in mathml, \
+            f"{tex!r} -> {mathml}"
+
+
+def test_the_notebooks_constructs_become_mathml_elements():
+    """Each kind of TeX the notebook's markdown uses, as the MathML element that draws it."""
+    assert 'display="block"' in tex_to_mathml("x", display=True)
+    assert 'display="inline"' in tex_to_mathml("x")
+    assert "&#x1D4A9;" in tex_to_mathml(r"\mathcal{N}")              # script N
+    assert "<mfrac>" in tex_to_mathml(r"\frac{1}{N} + \tfrac12")
+    assert "<munderover><mo>&#x02211;</mo>" in tex_to_mathml(r"\sum_{k=0}^{K-1}", display=True)
+    assert "&#x23DF;" in tex_to_mathml(r"\underbrace{a + b}_{\text{the sum}}")
+    assert "<mtext>the&#x000A0;sum</mtext>" in tex_to_mathml(r"\underbrace{a + b}_{\text{the sum}}")
+    assert "&#x02026;" in tex_to_mathml(r"0, \dots, K-1")
+    assert '<mspace width="2em"' in tex_to_mathml(r"a, \qquad b")
+    assert "<mtable" in tex_to_mathml(r"\begin{aligned} a &= b \\ c &= d \end{aligned}", display=True)
 
 
 def test_what_latex2mathml_leaves_is_fixed_up():
