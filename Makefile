@@ -127,8 +127,8 @@ grade: $(DEV_STAMP)
 course: $(DEV_STAMP)
 	$(BIN)/python scripts/course.py $(SUBMISSIONS)
 
-# Slides: reveal.js, require.js and jQuery from the npm registry, pinned by
-# scripts/slides/package-lock.json and installed again only when that changes.
+# Slides: reveal.js from the npm registry, pinned by scripts/slides/package-lock.json
+# and installed again only when that changes.
 SLIDES := build/slides
 $(SLIDES)/node_modules/.installed: scripts/slides/package.json scripts/slides/package-lock.json
 	mkdir -p $(SLIDES)

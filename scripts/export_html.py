@@ -1,36 +1,55 @@
-"""Write a notebook as one HTML page that works offline: the handout.
+"""Write a notebook as one self-contained HTML page: the handout.
 
 Usage:  python scripts/export_html.py [--execute] NOTEBOOK [OUTDIR]
 
-Writes OUTDIR/<name>.html (OUTDIR defaults to build/) and, beside it, OUTDIR/mathjax/: a
-copy of MathJax 2.7 from the package jupyter-server-mathjax, so that every formula is
-typeset with no network.  Figures are embedded in the page, and the page loads nothing
-from the web.  With --execute the notebook is first run top to bottom in a fresh kernel
-(from its own folder); otherwise its stored outputs are used.
+Writes OUTDIR/<name>.html (OUTDIR defaults to build/), a single file that needs nothing
+beside it and loads nothing from the web: every formula is converted from TeX to MathML
+here (browsers draw MathML themselves, with no script), and figures and the animation
+player are embedded as data URIs.  With --execute the notebook is first run top to bottom
+in a fresh kernel (from its own folder); otherwise its stored outputs are used.
 
 The lines of nbgrader's markers (### BEGIN SOLUTION and the like) are left out.
 Every image gets alt text: a figure's own (helpers.use_class_style() stores one, from
 the figure's titles, with each figure), or else the sentence that introduces its cell.
+
+scripts/make_slides.py builds the slides with the same pieces.
 """
 
 import argparse
 import html
 import re
-import shutil
 import sys
 from pathlib import Path
 
 import nbformat
+from latex2mathml.converter import convert
 from nbconvert import HTMLExporter
+from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
 HERE = Path(__file__).resolve().parent
-# MathJax 2.7's combined configuration that jupyter-server-mathjax ships (its usual
-# TeX-AMS_CHTML-full is not in the package, and a missing config fails silently).
-MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
-
 
 # nbgrader's markers: they matter to the student edition, not to the reader of the handout.
 MARKER = re.compile(r"^[ \t]*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)[ \t]*\n?", re.MULTILINE)
+
+# TeX that latex2mathml does not turn into MathML a browser draws well, rewritten first:
+# \! (a negative thin space) becomes a named space that MathML Core does not know, "=:" an
+# equals sign and a letter ":", and the aligned environment text ("&" as a letter), while
+# align* becomes a table.
+TEX_FIXES = {r"\!": "", "=:": r"\eqqcolon", r"{aligned}": r"{align*}"}
+# Then its MathML, fixed up where a browser would space or size it unlike TeX.
+MATHML_FIXES = [
+    # \log, \exp: <mi>log</mi> with no space before a letter or number that follows.
+    (re.compile(r"(<mi>(?:log|exp|ln|det|tr)</mi>)(?!<mo)"), r'\1<mspace width="0.167em"></mspace>'),
+    # \lvert, \rvert, \lVert, \rVert and "/": bare <mo>, stretched to a superscript beside
+    # them and spaced like a binary operator.
+    (re.compile(r"<mo>(&#x0007C;|&#x02016;|&#x0002F;)</mo>"),
+     r'<mo stretchy="false" lspace="0" rspace="0">\1</mo>'),
+    # \infty: an <mo>, spaced like an operator.
+    (re.compile(r"<mo>&#x0221E;</mo>"), "<mi>&#x0221E;</mi>"),
+    # A minus sign after "=", ",", "(", "[", "≈" or "→" is a sign, not a subtraction.
+    (re.compile(r"(<mo[^>]*>(?:&#x0003D;|&#x0002C;|&#x00028;|\(|\[|&#x0005B;|&#x02248;|&#x02192;)</mo>)"
+                r"<mo>&#x02212;</mo>"), r'\1<mo form="prefix">&#x02212;</mo>'),
+]
 
 
 def drop_markers(nb):
@@ -38,13 +57,7 @@ def drop_markers(nb):
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.source = MARKER.sub("", cell.source)
-
-
-def mathjax_folder():
-    """The folder holding MathJax.js inside the installed jupyter-server-mathjax package."""
-    import jupyter_server_mathjax
-
-    return Path(jupyter_server_mathjax.__file__).parent / "static"
+    return nb
 
 
 def plain_text(markdown):
@@ -70,7 +83,7 @@ def introduction(cells, index):
 def add_missing_alt(nb):
     """Give every image output without alt text the sentence that introduces its cell.
 
-    PNG and JPEG outputs get it in their metadata (which the template writes out);
+    PNG and JPEG outputs get it in their metadata (which the templates write out);
     <img> tags inside HTML outputs, such as the animation player's, get an alt attribute.
     Returns the number of images that needed it.
     """
@@ -94,26 +107,58 @@ def add_missing_alt(nb):
     return added
 
 
-def execute(nb, folder):
-    """Run the notebook top to bottom in a fresh kernel, in `folder` (so relative paths work)."""
-    from nbclient import NotebookClient
+def tex_to_mathml(tex, display=False):
+    """One TeX formula as a MathML <math> element."""
+    for old, new in TEX_FIXES.items():
+        tex = tex.replace(old, new)
+    mathml = convert(tex, display="block" if display else "inline")
+    # HTML puts <math> in MathML's namespace by itself; with the attribute, nbconvert's
+    # heading anchors (which go through an XML parser) would turn it into <ns0:math>.
+    mathml = mathml.replace(' xmlns="http://www.w3.org/1998/Math/MathML"', "", 1)
+    for pattern, replacement in MATHML_FIXES:
+        mathml = pattern.sub(replacement, mathml)
+    return mathml
 
-    NotebookClient(nb, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+
+class MathMLRenderer(IPythonRenderer):
+    """nbconvert's Markdown renderer, with formulas written as MathML instead of TeX left for a script."""
+
+    def block_math(self, body):
+        return tex_to_mathml(body, display=True)
+
+    def inline_math(self, body):
+        return tex_to_mathml(body)
+
+    def latex_environment(self, name, body):
+        return tex_to_mathml(f"\\begin{{{name}}}{body}\\end{{{name}}}", display=True)
+
+
+def markdown_to_html(source):
+    """Markdown to HTML with every formula in MathML: the exporters' `markdown2html` filter."""
+    return MarkdownWithMath(renderer=MathMLRenderer(escape=False)).render(source)
+
+
+def prepare(notebook, run=False):
+    """The notebook read (and run top to bottom in a fresh kernel, from its own folder, if
+    `run`), with alt text on every image and without nbgrader's marker lines."""
+    nb = nbformat.read(notebook, as_version=4)
+    if run:
+        from nbclient import NotebookClient
+
+        folder = Path(notebook).resolve().parent
+        NotebookClient(nb, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    add_missing_alt(nb)
+    return drop_markers(nb)
 
 
 def export(notebook, outdir, run=False):
-    """Write outdir/<notebook name>.html and outdir/mathjax/; return the page's path."""
+    """Write outdir/<notebook name>.html; return its path."""
     notebook, outdir = Path(notebook), Path(outdir)
-    nb = nbformat.read(notebook, as_version=4)
-    if run:
-        execute(nb, notebook.resolve().parent)
-    add_missing_alt(nb)
-    drop_markers(nb)
     exporter = HTMLExporter(template_name="handout", extra_template_basedirs=[str(HERE)],
-                            mathjax_url=MATHJAX_URL)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": notebook.stem}})
+                            filters={"markdown2html": markdown_to_html})
+    body, _ = exporter.from_notebook_node(prepare(notebook, run),
+                                          resources={"metadata": {"name": notebook.stem}})
     outdir.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(mathjax_folder(), outdir / "mathjax", dirs_exist_ok=True)
     page = outdir / f"{notebook.stem}.html"
     page.write_text(body, encoding="utf-8")
     return page
@@ -125,8 +170,7 @@ def main():
     parser.add_argument("outdir", nargs="?", default="build")
     parser.add_argument("--execute", action="store_true", help="run the notebook first, in a fresh kernel")
     args = parser.parse_args()
-    page = export(args.notebook, args.outdir, run=args.execute)
-    print(f"wrote {page} (with MathJax in {page.parent / 'mathjax'})", file=sys.stderr)
+    print(f"wrote {export(args.notebook, args.outdir, run=args.execute)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -5,50 +5,43 @@
 The notebook needs no slide metadata: slides are assigned here, from its structure.
 
 * A level-1 or level-2 heading starts a new slide; a level-3 heading a new sub-slide
-  (below it, reached with the down arrow or the space bar).
+  (below it, reached with the down arrow or the space bar), unless the slide holds only
+  headings so far.
 * One figure per slide: a cell showing a figure starts a new sub-slide when the
   current one already has a figure, taking along the text that introduces it (the
   markdown cells since the previous figure).
 * A sub-slide also starts where the next cell would not fit on the slide (estimated
-  from its lines); a slide that is still too tall scrolls.
+  from its lines).
 
-The notebook is executed first (as `make run` does), solution markers are dropped from
-the code, and the deck loads reveal.js, require.js and jQuery from the npm packages that
-`make slides` installs into the output folder, and MathJax from the jupyter-server-mathjax
-package, copied there too: nothing is fetched from the web.
+The deck is 1280 x 720 (a 720p projector's pixels, so shown there at scale 1) and shows
+each figure at its own size.  The notebook is executed first (as `make run` does), and
+prepared as for the handout (scripts/export_html.py): marker lines dropped, alt text on
+every image, formulas in MathML.  The deck loads reveal.js from the npm package that
+`make slides` installs into the output folder: nothing is fetched from the web.
 """
 
 import argparse
 import base64
 import re
-import shutil
 import struct
 from pathlib import Path
 
-import nbformat
 from nbconvert import SlidesExporter
-from nbconvert.preprocessors import ExecutePreprocessor
+from nbformat.v4 import new_markdown_cell
 
-SLIDE_HEIGHT = 600   # room on one slide, px: reveal.js's slide is 960 x 700 in nbconvert's template
+from export_html import HERE, markdown_to_html, prepare
+
+WIDTH, HEIGHT = 1280, 720  # the slide, in CSS px
+SLIDE_HEIGHT = 640   # room on one slide for cells, px
 CODE_LINE = 23       # px per line of code or printed output on a slide (measured in Chromium)
 TEXT_LINE = 26       # px per line of text
-TEXT_WIDTH = 75      # characters per line of text
+TEXT_WIDTH = 100     # characters of markdown per line of text (a line holds about 115)
 PRINT_WIDTH = 60     # characters per line of printed output
+PARAGRAPH = 20       # px between two paragraphs
+HEADING_HEIGHT = 70  # px of a heading with its margins
+DISPLAY_MATH = 80    # px of a display formula ($$...$$) with its margins
 HEADING = re.compile(r"^(#{1,3})\s")
-SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
-# nbconvert's template imports mermaid (diagrams, unused here) from the web; this stands in.
-NO_MERMAID = "data:text/javascript,export default {initialize() {}};"
-# jupyter-server-mathjax ships MathJax 2.7 with the STIX-Web fonts only (as Jupyter's classic
-# notebook used it); this configuration, loaded after MathJax's own, makes it use them.
-# Long lines of code wrap instead of running off the slide.
-SLIDE_CSS = "<style>.reveal .jp-Cell pre { white-space: pre-wrap; }</style>\n"
-# Long formulas break across lines instead of running off the slide.
-STIX_CONFIG = """MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null,
-                                   webFont: "STIX-Web", imageFont: null,
-                                   linebreaks: {automatic: true}}});
-MathJax.Ajax.loadComplete("[MathJax]/config/local/stix-web.js");
-"""
-
+DISPLAY = re.compile(r"\$\$.*?\$\$", re.DOTALL)
 
 def png_height(out):
     """Height in CSS px of a PNG output: from its metadata if given, else its pixels."""
@@ -85,12 +78,35 @@ def source_hidden(cell):
 def estimated_height(cell):
     """A rough height in px of a cell on a slide: its lines of text or code and its figures."""
     if cell.cell_type == "markdown":
-        lines = sum(1 + len(line) // TEXT_WIDTH for line in cell.source.splitlines())
-        return lines * TEXT_LINE + cell.source.count("$$") * 40  # display maths is taller
+        if HEADING.match(cell.source):
+            return HEADING_HEIGHT
+        text = DISPLAY.sub("", cell.source)
+        lines = sum(1 + len(line) // TEXT_WIDTH for line in text.splitlines() if line.strip())
+        return lines * TEXT_LINE + len(DISPLAY.findall(cell.source)) * DISPLAY_MATH + PARAGRAPH
     printed = sum(1 + len(line) // PRINT_WIDTH for out in cell.get("outputs", [])
                   for line in out.get("text", "").splitlines())
     code = 0 if source_hidden(cell) else (cell.source.count("\n") + 1) * CODE_LINE + 30
     return code + printed * CODE_LINE + figure_height(cell) + table_height(cell)
+
+
+def split_paragraphs(nb):
+    """Put each paragraph of a markdown cell in a cell of its own, so that a slide can end
+    between two paragraphs of one cell.  A display formula stays whole."""
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            cells.append(cell)
+            continue
+        paragraph = ""
+        for part in re.split(r"\n[ \t]*\n", cell.source.strip()):
+            paragraph = f"{paragraph}\n\n{part}" if paragraph else part
+            if paragraph.count("$$") % 2 == 0 and paragraph.count("```") % 2 == 0:
+                cells.append(new_markdown_cell(paragraph))
+                paragraph = ""
+        if paragraph:
+            cells.append(new_markdown_cell(paragraph))
+    nb.cells = cells
+    return nb
 
 
 def trailing_markdown(cells):
@@ -108,16 +124,21 @@ def assign_slides(nb):
 
     A figure whose cell would not fit on a slide with its code is shown without the code.
     """
+    def heading_of(cell):
+        return HEADING.match(cell.source) if cell.cell_type == "markdown" else None
+
     current, used, has_figure = [], 0, False   # the current (sub)slide's cells, their height
     for cell in nb.cells:
-        heading = HEADING.match(cell.source) if cell.cell_type == "markdown" else None
+        heading = heading_of(cell)
         shows_figure = cell.cell_type == "code" and figure_height(cell) > 0
         if shows_figure and estimated_height(cell) > SLIDE_HEIGHT:
             cell.metadata["transient"] = {"remove_source": True}
         height = estimated_height(cell)
         kind = "-"
-        if heading:
-            kind = "slide" if len(heading.group(1)) <= 2 else "subslide"
+        if heading and len(heading.group(1)) <= 2:
+            kind = "slide"
+        elif heading and not all(map(heading_of, current)):
+            kind = "subslide"  # unless the slide holds only headings so far
         elif current and (used + height > SLIDE_HEIGHT or (shows_figure and has_figure)):
             # Start a new sub-slide, with the text that introduces a figure if it fits.
             intro = trailing_markdown(current) if shows_figure else []
@@ -136,47 +157,22 @@ def assign_slides(nb):
     return nb
 
 
-def drop_solution_markers(nb):
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.source = SOLUTION_MARKER.sub("", cell.source)
-    return nb
-
-
-def mathjax_folder():
-    import jupyter_server_mathjax
-
-    return Path(jupyter_server_mathjax.__file__).parent / "static"
-
-
 def make_slides(notebook, out_dir, execute=True):
-    """Write out_dir/<name>.slides.html (and copy MathJax beside it); return its path."""
+    """Write out_dir/<name>.slides.html; return its path."""
     notebook, out_dir = Path(notebook), Path(out_dir)
-    modules = out_dir / "node_modules"
-    if not (modules / "reveal.js" / "dist" / "reveal.js").is_file():
-        raise SystemExit(f"reveal.js is not installed in {modules}: run `make slides`, which installs it")
-    nb = nbformat.read(notebook, as_version=4)
-    if execute:
-        ExecutePreprocessor(timeout=300, kernel_name="python3").preprocess(
-            nb, {"metadata": {"path": str(notebook.parent.resolve())}})
-    assign_slides(drop_solution_markers(nb))
-    if not (out_dir / "mathjax" / "MathJax.js").is_file():
-        shutil.copytree(mathjax_folder(), out_dir / "mathjax", dirs_exist_ok=True)
-    (out_dir / "mathjax" / "config" / "local").mkdir(parents=True, exist_ok=True)
-    (out_dir / "mathjax" / "config" / "local" / "stix-web.js").write_text(STIX_CONFIG)
+    if not (out_dir / "node_modules" / "reveal.js" / "dist" / "reveal.js").is_file():
+        raise SystemExit(f"reveal.js is not installed in {out_dir / 'node_modules'}: "
+                         "run `make slides`, which installs it")
     exporter = SlidesExporter(
+        template_name="slides", extra_template_basedirs=[str(HERE)],
+        extra_template_paths=[str(HERE / "handout")],  # shared.j2
+        filters={"markdown2html": markdown_to_html},
         reveal_url_prefix="node_modules/reveal.js",
-        require_js_url="node_modules/requirejs/require.js",
-        jquery_url="node_modules/jquery/dist/jquery.min.js",
-        mathjax_url="mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe,local/stix-web",
-        mermaid_js_url=NO_MERMAID,
         reveal_theme="white",  # its fonts come with reveal.js (others load theirs from the web)
-        reveal_scroll=True,
-        reveal_transition="none",
-        reveal_number="c/t",
+        reveal_transition="none", reveal_number="c/t", reveal_width=str(WIDTH), reveal_height=str(HEIGHT),
     )
+    nb = assign_slides(split_paragraphs(prepare(notebook, run=execute)))
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": notebook.stem}})
-    body = body.replace("</head>", f"{SLIDE_CSS}</head>", 1)
     target = out_dir / f"{notebook.stem}.slides.html"
     target.write_text(body, encoding="utf-8")
     return target

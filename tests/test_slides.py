@@ -1,4 +1,4 @@
-"""scripts/make_slides.py: which cell starts which slide, and the code shown on them.
+"""scripts/make_slides.py: which cell starts which slide, and what is shown on them.
 
 tests/browser/test_export.py opens the real deck in Chromium, offline.
 """
@@ -13,7 +13,8 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from make_slides import assign_slides, drop_solution_markers, estimated_height  # noqa: E402
+from export_html import drop_markers  # noqa: E402
+from make_slides import assign_slides, estimated_height, split_paragraphs  # noqa: E402
 
 
 def png(width, height):
@@ -35,12 +36,15 @@ def kinds(nb):
     return [cell.metadata["slideshow"]["slide_type"] for cell in nb.cells]
 
 
-def test_headings_start_slides_and_subslides():
+def test_headings_start_slides_and_subslides_unless_the_slide_has_only_headings():
     nb = new_notebook(cells=[new_markdown_cell("# Title\n\ntext"), new_code_cell("x = 1"),
                              new_markdown_cell("## Part"), new_markdown_cell("### Detail"),
                              new_markdown_cell("#### small heading: no new slide"),
                              new_markdown_cell("#hashtag, not a heading")])
-    assert kinds(assign_slides(nb)) == ["slide", "-", "slide", "subslide", "-", "-"]
+    assert kinds(assign_slides(nb)) == ["slide", "-", "slide", "-", "-", "-"]
+    nb.cells.insert(4, new_code_cell("# a comment, not a heading"))
+    nb.cells.insert(5, new_markdown_cell("### Another detail"))
+    assert kinds(assign_slides(nb)) == ["slide", "-", "slide", "-", "-", "subslide", "-", "-"]
 
 
 def test_one_figure_per_slide_with_its_introduction():
@@ -68,13 +72,26 @@ def test_a_figure_too_tall_with_its_code_is_shown_without_it():
 
 def test_solution_markers_go_and_indentation_stays():
     source = "def f(x):\n    ### BEGIN SOLUTION\n    y = 2 * x\n    ### END SOLUTION\n    return y"
-    nb = drop_solution_markers(new_notebook(cells=[new_code_cell(source)]))
+    nb = drop_markers(new_notebook(cells=[new_code_cell(source)]))
     assert nb.cells[0].source == "def f(x):\n    y = 2 * x\n    return y"
+
+
+def test_paragraphs_become_cells_and_a_display_formula_stays_whole():
+    text = "## Part\n\nFirst paragraph,\nstill first.\n\n$$a = b\n\nc = d$$\n\n- one\n- two"
+    nb = split_paragraphs(new_notebook(cells=[new_markdown_cell(text), new_code_cell("x = 1")]))
+    assert [cell.source for cell in nb.cells] == ["## Part", "First paragraph,\nstill first.",
+                                                  "$$a = b\n\nc = d$$", "- one\n- two", "x = 1"]
+
+
+def test_a_long_section_is_cut_between_paragraphs():
+    paragraph = " ".join(["word"] * 150)  # 8 lines of text: two fit on a slide
+    nb = split_paragraphs(new_notebook(cells=[new_markdown_cell("## Long\n\n" + "\n\n".join([paragraph] * 6))]))
+    assert kinds(assign_slides(nb)) == ["slide", "-", "-", "subslide", "-", "subslide", "-"]
 
 
 def test_the_notebook_gets_a_slide_per_section_and_a_figure_per_slide():
     nb = nbformat.read(Path(__file__).resolve().parents[1] / "nb07_em.ipynb", as_version=4)
-    assign_slides(nb)
+    assign_slides(split_paragraphs(nb))
     slides, figures_on_slide = 0, []
     for cell in nb.cells:
         kind = cell.metadata["slideshow"]["slide_type"]
