@@ -94,7 +94,7 @@ FORCE:
 # Running the notebook: the student set is enough.  Targets that only execute or export the
 # notebook belong here, on $(STAMP).
 
-# The handout: build/nb07_em.html, with build/mathjax/ beside it so that it works offline.
+# The handout: build/nb07_em.html, one file that works offline (formulas in MathML).
 run: $(STAMP)
 	$(BIN)/python scripts/export_html.py --execute $(NB) build
 
