@@ -28,8 +28,11 @@ import sys
 from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 
 import sandbox
+
+sys.path.insert(0, str(sandbox.ROOT))                        # the project's helpers
 from public_checks import publish
 
 ROOT = sandbox.ROOT
@@ -50,11 +53,16 @@ c.CourseDirectory.course_id = "{COURSE_ID}"
 # from scripts/sandbox.py, which never runs the submission's notebook.
 c.Autograde.autograde_preprocessors = [GradeChecks, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
                                        AssignLatePenalties, CheckCellMetadata]
+# The feedback page: formulas in MathML, as in the handout (no MathJax from the web)
+from export_html import markdown_to_html
+c.HTMLExporter.filters = {{"markdown2html": markdown_to_html}}
 '''
 
 
 class GradeChecks(Preprocessor):
     """nbgrader's Execute step replaced: each check cell gets its verdict from sandbox.grade."""
+
+    enabled = Bool(True)                                     # nbconvert's preprocessors start disabled
 
     def preprocess(self, nb, resources):
         return sandbox.write_verdicts(nb, sandbox.grade(nb)), resources
@@ -104,10 +112,16 @@ def submit(course, student, notebook):
     shutil.copy(notebook, folder / f"{NOTEBOOK}.ipynb")
 
 
+WRAP = "<style>.output_error pre, .output_stream pre { white-space: pre-wrap; }</style>"
+
+
 def autograde(course):
-    """Step 4.  A submission nbgrader cannot read is logged and scored 0; the others are graded."""
+    """Step 4.  A submission nbgrader cannot read is logged and scored 0; the others are graded.
+    Each feedback page wraps the checks' long lines."""
     nbgrader(course, "autograde", ASSIGNMENT, "--force", check=False)
     nbgrader(course, "generate_feedback", ASSIGNMENT, "--force", check=False)
+    for page in Path(course, "feedback").glob(f"*/{ASSIGNMENT}/{NOTEBOOK}.html"):
+        page.write_text(page.read_text(encoding="utf-8").replace("</head>", WRAP + "</head>", 1), encoding="utf-8")
 
 
 def points(course):
@@ -122,7 +136,13 @@ def points(course):
             path = Path(course) / "autograded" / student.id / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
             messages = {}
             if path.exists():
-                for cell in nbformat.read(path, as_version=4).cells:
+                graded = nbformat.read(path, as_version=4)
+                marks = [o.get("metadata", {}).get("graded_by") for c in graded.cells for o in c.get("outputs", [])
+                         if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"]
+                if not marks or set(marks) != {"scripts/sandbox.py"}:
+                    raise RuntimeError(f"{path} was not graded by scripts/sandbox.py: nbgrader did not load "
+                                       f"{Path(course) / 'nbgrader_config.py'} (see logs/autograde.log)")
+                for cell in graded.cells:
                     grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
                     for output in cell.get("outputs", []):
                         messages[grade_id] = output.get("evalue") or output.get("text", "").strip()

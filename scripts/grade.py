@@ -1,6 +1,7 @@
 """Grade one submission with nbgrader and print the points per function, with the reason for each loss.
 
 Usage:  python scripts/grade.py SUBMISSION.ipynb      (or: make grade NOTEBOOK=SUBMISSION.ipynb)
+        python scripts/grade.py --points              the points of each check, from the notebook
 
 A throwaway nbgrader course (scripts/course.py) releases the assignment, autogrades the submission
 and writes its feedback; the table is read from nbgrader's gradebook, each reason from the check
@@ -74,8 +75,23 @@ def grade(notebook):
     return rows, notes
 
 
+def points_table():
+    """The points per function and part, as the notebook's nbgrader metadata gives them."""
+    from helpers.checks import graded_parts
+    parts = graded_parts()
+    lines = [f"{'function':<16}{'correctness':>12}{'robustness':>12}"]
+    for name in dict.fromkeys(n for n, _, _ in parts):
+        mine = {part: points for n, part, points in parts if n == name}
+        lines.append(f"{name:<16}" + "".join(f"{mine.get(p, '-'):>12}" for p in PARTS))
+    totals = [sum(points for _, part, points in parts if part == p) for p in PARTS]
+    lines.append(f"{'total':<16}" + "".join(f"{t:>12}" for t in totals) + f"   {sum(totals)} points")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     args = argv if argv is not None else sys.argv[1:]
+    if args == ["--points"]:
+        return print(points_table())
     if len(args) != 1:
         sys.exit("usage: python scripts/grade.py SUBMISSION.ipynb")
     try:

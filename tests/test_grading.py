@@ -169,3 +169,26 @@ def test_make_grade_rejects_a_file_that_is_not_a_notebook(tmp_path, content, say
     path.write_text(content)
     done = subprocess.run([sys.executable, "scripts/grade.py", str(path)], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 1 and says in done.stderr
+
+
+def test_a_textbook_answer_is_graded_as_the_checks_grade_it(released):
+    """scipy's densities, imported in a cell of its own or inside a function, work in the worker."""
+    from helpers.checks import run_all
+    from exercises import source
+    expected = {f"{r.name}_{r.part}": r.passed for r in run_all(submission_namespace(source(bodies("textbook"))))}
+    got = {gid: r.passed for gid, r in sandbox.grade(notebook(released, bodies("textbook"))).items()}
+    assert got == expected and 0 < points_of(got) < FULL
+    inside = {**bodies(), "log_gaussian": "from scipy.stats import multivariate_normal\n"
+                                          "return multivariate_normal(mu_k, sigma_k).logpdf(x)"}
+    assert points(sandbox.grade(notebook(released, inside))) == FULL
+
+
+def submission_namespace(code):
+    namespace = {"__name__": "submission"}
+    exec(compile(code, "<answers>", "exec"), namespace)
+    return namespace
+
+
+def points_of(passed):
+    parts = {f"{name}_{part}": p for name, part, p in graded_parts()}
+    return sum(parts[gid] for gid, ok in passed.items() if ok)
