@@ -2,7 +2,8 @@
 
 `publish(folder)` rewrites the released copy of helpers/checks/ in `folder`:
 
-- each exercise module loses its `reference` functions, its planted answers (TEXTBOOK, SLIPS ...)
+- each exercise module loses its `reference` functions, its planted answers (TEXTBOOK, SLIPS,
+  SEED_CONTRACT and every PLANTED_ name)
   and every branch taken only when `hidden` is true (the module is parsed, `hidden` read as
   False, and what can then never run is dropped);
 - `_recorded.pkl` holds what the reference versions returned on the visible cases, for the
@@ -17,8 +18,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DROPPED = {"reference", "reference_log_joint", "TEXTBOOK", "SLIPS", "BY_HAND", "NO_KEEPDIMS", "SEED_CONTRACT",
-           "HIDDEN_SHAPES", "_RECENT"}
+# Instructor-only names of a check module; so is every name that starts with PLANTED_.
+DROPPED = {"reference", "reference_log_joint", "TEXTBOOK", "SLIPS", "SEED_CONTRACT", "HIDDEN_SHAPES", "_RECENT"}
 
 
 class Visible(ast.NodeTransformer):
@@ -64,7 +65,7 @@ def strip(source, core=False):
     for node in tree.body:
         names = {node.name} if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else \
             {t.id for t in getattr(node, "targets", []) if isinstance(t, ast.Name)}
-        if names & dropped:
+        if names & dropped or (not core and any(n.startswith("PLANTED_") for n in names)):
             continue
         if isinstance(node, ast.ImportFrom):
             node.names = [a for a in node.names if a.name != "HIDDEN_SHAPES"]

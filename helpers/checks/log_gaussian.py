@@ -67,7 +67,7 @@ TEXTBOOK = """
 return np.log(multivariate_normal(mu_k, sigma_k).pdf(x))
 """
 
-BY_HAND = """
+PLANTED_BY_HAND = """
 D = x.shape[1]
 diff = x - mu_k
 mahalanobis = np.sum(diff @ np.linalg.inv(sigma_k) * diff, axis=1)
@@ -78,10 +78,10 @@ SLIPS = [
     ("textbook", "", "", "robustness",
      "log_gaussian: a point 1e4 sigma from the mean gives -inf (log of 0) - compute the log density directly, "
      "not np.log of the density"),
-    (BY_HAND, "diff @ np.linalg.inv(sigma_k)", "diff @ sigma_k", "correctness",
+    (PLANTED_BY_HAND, "diff @ np.linalg.inv(sigma_k)", "diff @ sigma_k", "correctness",
      "log_gaussian (course data, component 0): row 0 gives -72.01, expected -47.3 - use the inverse of "
      "sigma_k in (x - mu)^T sigma^-1 (x - mu)"),
-    (BY_HAND, "-0.5 * (D * np.log(2 * np.pi)", "-0.5 * (np.log(2 * np.pi)", "correctness",
+    (PLANTED_BY_HAND, "-0.5 * (D * np.log(2 * np.pi)", "-0.5 * (np.log(2 * np.pi)", "correctness",
      "- every row is off by 0.9189: check the constant -0.5 * (D log(2 pi) + log det sigma_k)"),
     ("textbook", "return np.log(", "return (", "correctness", "- that is the density; return its logarithm"),
 ]

@@ -64,7 +64,7 @@ TEXTBOOK = """
 return np.log(np.sum(np.exp(a), axis=1))
 """
 
-NO_KEEPDIMS = """
+PLANTED_NO_KEEPDIMS = """
 m = np.max(a, axis=1)
 return m + np.log(np.sum(np.exp(a - m), axis=1))
 """
@@ -77,7 +77,7 @@ SLIPS = [
      "logsumexp_rows (random rows, K = 1): the result has shape (50, 1); expected (N,) = (50,) - return "
      "shape (N,): drop keepdims, or take [:, 0]"),
     ("solution", "return (m + np.log(", "return (np.log(", "correctness", "- add the row maximum back after the log"),
-    (NO_KEEPDIMS, "", "", "correctness",
+    (PLANTED_NO_KEEPDIMS, "", "", "correctness",
      "logsumexp_rows (random rows, K = 1): row 0 gives 3.891, expected -13.69 - a - m with m of shape (N,) "
      "broadcasts to (N, N), not row by row: keep the row maximum as (N, 1) with np.max(a, axis=1, keepdims=True)"),
 ]
