@@ -221,4 +221,4 @@ lock: $(TOOLS_STAMP)
 	done; done; echo "every pin has a wheel for Python $(SUPPORTED) on $(WHEEL_PLATFORMS)"
 
 clean:
-	rm -rf build .pytest_cache .hypothesis $(VENV)
+	rm -rf build .pytest_cache .hypothesis .nox $(VENV)
