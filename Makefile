@@ -208,11 +208,16 @@ COMPILE = $(TOOLS)/bin/uv pip compile --quiet --custom-compile-command "make loc
 WHEEL_PLATFORMS := x86_64-manylinux_2_28 aarch64-apple-darwin x86_64-apple-darwin x86_64-pc-windows-msvc
 LOCKS := requirements.txt requirements-dev.txt requirements-browser.txt
 UNIVERSAL = --universal --python-version $(firstword $(SUPPORTED)) $(if $(UPGRADE),--upgrade)
+# $(call LAYER,SET,LOCKS BENEATH): SET.txt from SET.in, constrained by the locks beneath it
+# and without their packages (it starts with `-r` of the first of them instead).
+NOT_AGAIN = $$(sed -n 's/^\([A-Za-z0-9._-]*\)==.*/--no-emit-package \1/p' $(1))
+LAYER = $(COMPILE) $(UNIVERSAL) $(1).in $(addprefix -c ,$(2)) $(call NOT_AGAIN,$(2)) -o $(1).txt \
+	&& { echo "-r $(firstword $(2))"; cat $(1).txt; } > $(1).txt.tmp && mv $(1).txt.tmp $(1).txt
 
 lock: $(TOOLS_STAMP)
 	$(COMPILE) $(UNIVERSAL) requirements.in -o requirements.txt
-	$(COMPILE) $(UNIVERSAL) requirements-dev.in -c requirements.txt -o requirements-dev.txt
-	$(COMPILE) $(UNIVERSAL) requirements-browser.in -c requirements-dev.txt -o requirements-browser.txt
+	$(call LAYER,requirements-dev,requirements.txt)
+	$(call LAYER,requirements-browser,requirements-dev.txt requirements.txt)
 	$(COMPILE) $(UNIVERSAL) requirements-tools.in -o requirements-tools.txt
 	@for version in $(SUPPORTED); do for platform in $(WHEEL_PLATFORMS); do \
 	  $(COMPILE) --no-header --python-version $$version --python-platform $$platform \
