@@ -205,25 +205,30 @@ matrix: $(TOOLS_STAMP)
 # (Apple silicon and Intel) and Windows, so that no student needs a compiler.
 UPGRADE ?=
 COMPILE = $(TOOLS)/bin/uv pip compile --quiet --custom-compile-command "make lock"
+UNIVERSAL = --universal --python-version $(firstword $(SUPPORTED)) $(if $(UPGRADE),--upgrade)
 WHEEL_PLATFORMS := x86_64-manylinux_2_28 aarch64-apple-darwin x86_64-apple-darwin x86_64-pc-windows-msvc
 LOCKS := requirements.txt requirements-dev.txt requirements-browser.txt
-UNIVERSAL = --universal --python-version $(firstword $(SUPPORTED)) $(if $(UPGRADE),--upgrade)
-# $(call LAYER,SET,LOCKS BENEATH): SET.txt from SET.in, constrained by the locks beneath it
-# and without their packages (it starts with `-r` of the first of them instead).
+NEW   := build/lock
+# $(call LOCK,SET,LOCKS BENEATH): SET.txt from SET.in.  uv writes it in $(NEW)/, starting from
+# the current pins, and it replaces SET.txt only if it changed, so that an unchanged lock
+# reinstalls nothing.  A set with locks beneath it is constrained by them, leaves out their
+# packages and starts with `-r` of the first of them, so that installing it alone works.
+LOCK = mkdir -p $(NEW) && grep -v '^-r ' $(1).txt > $(NEW)/$(1).txt 2>/dev/null; \
+	$(COMPILE) $(UNIVERSAL) $(1).in $(addprefix -c ,$(2)) $(if $(2),$(call NOT_AGAIN,$(2))) -o $(NEW)/$(1).txt \
+	&& { $(if $(2),echo "-r $(firstword $(2))";) cat $(NEW)/$(1).txt; } > $(NEW)/$(1).new \
+	&& { cmp -s $(NEW)/$(1).new $(1).txt || cp $(NEW)/$(1).new $(1).txt; }
 NOT_AGAIN = $$(sed -n 's/^\([A-Za-z0-9._-]*\)==.*/--no-emit-package \1/p' $(1))
-LAYER = $(COMPILE) $(UNIVERSAL) $(1).in $(addprefix -c ,$(2)) $(call NOT_AGAIN,$(2)) -o $(1).txt \
-	&& { echo "-r $(firstword $(2))"; cat $(1).txt; } > $(1).txt.tmp && mv $(1).txt.tmp $(1).txt
 
 lock: $(TOOLS_STAMP)
-	$(COMPILE) $(UNIVERSAL) requirements.in -o requirements.txt
-	$(call LAYER,requirements-dev,requirements.txt)
-	$(call LAYER,requirements-browser,requirements-dev.txt requirements.txt)
-	$(COMPILE) $(UNIVERSAL) requirements-tools.in -o requirements-tools.txt
+	@$(call LOCK,requirements)
+	@$(call LOCK,requirements-dev,requirements.txt)
+	@$(call LOCK,requirements-browser,requirements-dev.txt requirements.txt)
+	@$(call LOCK,requirements-tools)
 	@for version in $(SUPPORTED); do for platform in $(WHEEL_PLATFORMS); do \
 	  $(COMPILE) --no-header --python-version $$version --python-platform $$platform \
 	    --only-binary :all: $(LOCKS:.txt=.in) $(addprefix -c ,$(LOCKS)) -o /dev/null \
 	  || { echo "a pin above has no wheel for Python $$version on $$platform"; exit 1; }; \
-	done; done; echo "every pin has a wheel for Python $(SUPPORTED) on $(WHEEL_PLATFORMS)"
+	done; done; echo "locks written; every pin has a wheel for Python $(SUPPORTED) on $(WHEEL_PLATFORMS)"
 
 clean:
 	rm -rf build .pytest_cache .hypothesis .nox $(VENV)
