@@ -1,5 +1,5 @@
 # One entry point for people and CI.  `make run` and `make test` need only Python 3.11,
-# 3.12 or 3.13; `make PYTHON=python3.12 test` picks one that is not called `python3`.
+# 3.12, 3.13, 3.14 or 3.15; `make PYTHON=python3.12 test` picks one that is not called `python3`.
 #
 #   PYTHON     the interpreter that builds .venv.  It is checked before anything is built,
 #              and a .venv built by another interpreter is thrown away and rebuilt.
@@ -8,6 +8,10 @@
 #   DEV_STAMP  $(VENV)/.dev: the dev set is installed on top (requirements-dev.txt): tests,
 #              grading and instructor tools.  `test` and every target that calls pytest or
 #              nbgrader need it.
+#   BROWSER_STAMP  $(VENV)/.browser: the browser set on top of that (requirements-browser.txt,
+#              playwright): only the targets that drive Chromium through it need it.
+#   TOOLS      build/tools/: uv and nox (requirements-tools.txt), for `make lock` and
+#              `make matrix` only, apart from .venv.
 # A failed install removes .venv, so no half-built environment is left behind.
 PYTHON    ?= python3
 VENV      := .venv
@@ -16,11 +20,14 @@ PIP       := $(BIN)/python -m pip
 PY_STAMP  := $(VENV)/.python
 STAMP     := $(VENV)/.student
 DEV_STAMP := $(VENV)/.dev
+BROWSER_STAMP := $(VENV)/.browser
 NB        := nb07_em.ipynb
-SUPPORTED := 3.11 3.12 3.13
+SUPPORTED := 3.11 3.12 3.13 3.14 3.15
 # Find the kernel that ships with the venv's ipykernel before any other "python3" kernel.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 export JUPYTER_PLATFORM_DIRS := 1
+# pip's notice that a newer pip exists says nothing about this project.
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help setup setup-dev test run lab student grade course slides test-browser bench data execute lock matrix clean FORCE
 
@@ -36,8 +43,8 @@ help:
 	@echo "make bench    time one EM iteration against scikit-learn and a textbook loop"
 	@echo "make execute  re-run $(NB) in place (Restart & Run All) to refresh its stored outputs"
 	@echo "make data     regenerate data/gmm.csv from data/gmm_true.json"
-	@echo "make lock     regenerate requirements.txt and requirements-dev.txt from the .in files"
-	@echo "make matrix   run the tests on every Python under pyenv and on other package versions"
+	@echo "make lock     regenerate the requirements-*.txt locks from the .in files with uv (UPGRADE=1: newest versions)"
+	@echo "make matrix   run the tests on every supported Python found and on other package versions (nox)"
 	@echo "make clean    remove build/, caches and .venv (the next make rebuilds .venv)"
 
 # ---------------------------------------------------------------------------------------
@@ -48,8 +55,8 @@ PROBE := import sys; print("%d.%d.%d %s" % (sys.version_info[:3] + (sys.base_pre
 # Run once, on first use: PYTHON's identity, or nothing when it does not run.
 PY_ID = $(eval PY_ID := $(shell $(PYTHON) -c '$(PROBE)' 2>/dev/null))$(PY_ID)
 PY_VERSION = $(firstword $(PY_ID))
-PY_MISSING = '$(PYTHON)' does not run: install Python 3.11, 3.12 or 3.13 (python.org), then run make $(MAKECMDGOALS) PYTHON=python3.12 (or the one you installed)
-PY_UNSUPPORTED = Python $(PY_VERSION) ('$(PYTHON)') is not supported: install Python 3.11, 3.12 or 3.13 (python.org), then run make $(MAKECMDGOALS) PYTHON=python3.12 (or the one you installed)
+PY_MISSING = '$(PYTHON)' does not run: install Python 3.11 to 3.15 (python.org), then run make $(MAKECMDGOALS) PYTHON=python3.14 (or the one you installed)
+PY_UNSUPPORTED = Python $(PY_VERSION) ('$(PYTHON)') is not supported: install Python 3.11 to 3.15 (python.org), then run make $(MAKECMDGOALS) PYTHON=python3.14 (or the one you installed)
 PY_PROBLEM = $(if $(PY_VERSION),$(PY_UNSUPPORTED),$(PY_MISSING))
 # Stops make with one line, before anything is built, unless PYTHON is supported.
 check_python = $(if $(filter $(SUPPORTED),$(basename $(PY_VERSION))),,$(error $(PY_PROBLEM)))
@@ -69,24 +76,57 @@ $(PY_STAMP): FORCE
 	  echo "$(PY_ID)" > $@; \
 	elif [ ! -f $@ ]; then echo "$(PY_ID)" > $@; fi
 
-# Reinstalled only when a requirements file changes.  Importing pyplot once builds
+# For install recipes: `stage WHAT COMMAND...` prints "  WHAT ... ", runs COMMAND and ends
+# the line with the seconds it took, so that a long install shows where it is.
+STAGE = stage() { printf '  %s ... ' "$$1"; t=$$(date +%s); shift; \
+  "$$@" || { s=$$?; echo; return $$s; }; echo "$$(( $$(date +%s) - t )) s"; }
+FAILED = { rm -rf $(VENV); echo "installing $(1) failed (see above); removed $(VENV)"; exit 1; }
+
+# Reinstalled only when a requirements file changes.  The numerical packages come first,
+# pinned by requirements.txt, then the rest of it.  Importing pyplot once builds
 # matplotlib's font cache here, so its one-off message never lands in a notebook cell.
-$(STAMP): $(PY_STAMP) requirements.txt requirements-nodeps.txt
-	@echo "installing the student set into $(VENV) (requirements.txt)"
-	@$(PIP) install --quiet -r requirements.txt \
-	  && $(PIP) install --quiet --no-deps -r requirements-nodeps.txt \
-	  && $(BIN)/python -c "import matplotlib.pyplot" \
-	  || { rm -rf $(VENV); echo "installing requirements.txt failed (see above); removed $(VENV)"; exit 1; }
+# The kernel configuration drops ipykernel's warning about TCP without encryption.
+$(STAMP): $(PY_STAMP) requirements.txt requirements-nodeps.txt scripts/kernel/ipython_kernel_config.py
+	@echo "installing the student set into $(VENV) (Python $(PY_VERSION)), in 4 stages:"
+	@$(STAGE); \
+	stage "1/4 numpy, scipy, matplotlib, scikit-learn" \
+	  $(PIP) install --quiet -c requirements.txt numpy scipy matplotlib scikit-learn \
+	&& stage "2/4 JupyterLab, nbconvert and the rest of requirements.txt" \
+	  $(PIP) install --quiet -r requirements.txt \
+	&& stage "3/4 palmerpenguins, without its pandas dependency" \
+	  $(PIP) install --quiet --no-deps -r requirements-nodeps.txt \
+	&& stage "4/4 matplotlib's font cache" $(BIN)/python -c "import matplotlib.pyplot" \
+	|| $(call FAILED,requirements.txt)
+	@mkdir -p $(VENV)/etc/ipython && cp scripts/kernel/ipython_kernel_config.py $(VENV)/etc/ipython/
 	@touch $@
 
 $(DEV_STAMP): $(STAMP) requirements-dev.txt
-	@echo "installing the dev set into $(VENV) (requirements-dev.txt)"
-	@$(PIP) install --quiet -r requirements-dev.txt \
-	  || { rm -rf $(VENV); echo "installing requirements-dev.txt failed (see above); removed $(VENV)"; exit 1; }
+	@echo "installing the dev set into $(VENV):"
+	@$(STAGE); stage "pytest, nbval, hypothesis, nbgrader, colorspacious (requirements-dev.txt)" \
+	  $(PIP) install --quiet -r requirements-dev.txt \
+	|| $(call FAILED,requirements-dev.txt)
+	@touch $@
+
+$(BROWSER_STAMP): $(DEV_STAMP) requirements-browser.txt
+	@echo "installing the browser set into $(VENV):"
+	@$(STAGE); stage "playwright (requirements-browser.txt)" \
+	  $(PIP) install --quiet -r requirements-browser.txt \
+	|| $(call FAILED,requirements-browser.txt)
 	@touch $@
 
 setup: $(STAMP)
 setup-dev: $(DEV_STAMP)
+
+# uv and nox, for `make lock` and `make matrix`: in their own environment, never in .venv.
+TOOLS       := build/tools
+TOOLS_STAMP := $(TOOLS)/.installed
+$(TOOLS_STAMP): requirements-tools.txt
+	$(check_python)
+	@echo "installing uv and nox into $(TOOLS) (requirements-tools.txt)"
+	@rm -rf $(TOOLS) && $(PYTHON) -m venv $(TOOLS) \
+	  && $(TOOLS)/bin/python -m pip install --quiet -r requirements-tools.txt \
+	  || { rm -rf $(TOOLS); echo "installing requirements-tools.txt failed (see above)"; exit 1; }
+	@touch $@
 
 FORCE:
 
@@ -141,43 +181,54 @@ slides: $(STAMP) $(SLIDES)/node_modules/.installed
 
 # Real JupyterLab in headless Chromium (Debian's chromium): Run All, the manual demo, the
 # player, every figure's size, the exported page and the slides.  About two minutes.
-test-browser: $(DEV_STAMP) slides
+test-browser: $(BROWSER_STAMP) slides
 	BROWSER_TESTS=1 $(BIN)/python -m pytest tests/browser
 
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/bench_em.py
 	$(BIN)/python benchmarks/bench_runall.py
 
-# Pythons and package versions other than the lock, each in a clean copy under build/matrix/.
-# Slow (a fresh environment per stack); not part of `make test`.
-matrix:
-	$(check_python)
-	$(PYTHON) scripts/matrix.py
+# The tests on every supported Python and on the other stacks of noxfile.py: one nox
+# session each, with a fresh environment (slow; not part of `make test`).  Pythons that are
+# not installed are skipped; `make matrix SESSIONS="lock-3.12 hosted"` runs only those.
+SESSIONS ?=
+matrix: $(TOOLS_STAMP)
+	$(TOOLS)/bin/nox $(if $(SESSIONS),--sessions $(SESSIONS))
 
 # ---------------------------------------------------------------------------------------
-# Regenerating the locks, in a fresh environment: the student set first, then the dev set
-# on top of it with the student pins as constraints, so that the two files agree.  Pins
-# already in the files are kept where the .in files allow; delete a line to upgrade it.
-LOCK_VENV := build/lock-venv
-LOCK_PIP  := $(LOCK_VENV)/bin/python -m pip
-DEV_PINS   = $(if $(wildcard requirements-dev.txt),-c requirements-dev.txt)
+# Regenerating the locks with uv: one lock per set, valid on every supported Python (uv's
+# universal resolution: where the newest version of a package needs a newer Python, the
+# lock pins one version per range of Pythons, with a marker).  The dev set is resolved with
+# the student pins as constraints, the browser set with the dev pins, so that all agree.
+# Pins already in a lock are kept where the .in files allow; UPGRADE=1 takes the newest.
+# Then every pin is checked to have a wheel on each supported Python, on Linux, macOS
+# (Apple silicon and Intel) and Windows, so that no student needs a compiler.
+UPGRADE ?=
+COMPILE = $(TOOLS)/bin/uv pip compile --quiet --custom-compile-command "make lock"
+UNIVERSAL = --universal --python-version $(firstword $(SUPPORTED)) $(if $(UPGRADE),--upgrade)
+WHEEL_PLATFORMS := x86_64-manylinux_2_28 aarch64-apple-darwin x86_64-apple-darwin x86_64-pc-windows-msvc
+LOCKS := requirements.txt requirements-dev.txt requirements-browser.txt
+NEW   := build/lock
+# $(call LOCK,SET,LOCKS BENEATH): SET.txt from SET.in.  uv writes it in $(NEW)/, starting from
+# the current pins, and it replaces SET.txt only if it changed, so that an unchanged lock
+# reinstalls nothing.  A set with locks beneath it is constrained by them, leaves out their
+# packages and starts with `-r` of the first of them, so that installing it alone works.
+LOCK = mkdir -p $(NEW) && grep -v '^-r ' $(1).txt > $(NEW)/$(1).txt 2>/dev/null; \
+	$(COMPILE) $(UNIVERSAL) $(1).in $(addprefix -c ,$(2)) $(if $(2),$(call NOT_AGAIN,$(2))) -o $(NEW)/$(1).txt \
+	&& { $(if $(2),echo "-r $(firstword $(2))";) cat $(NEW)/$(1).txt; } > $(NEW)/$(1).new \
+	&& { cmp -s $(NEW)/$(1).new $(1).txt || cp $(NEW)/$(1).new $(1).txt; }
+NOT_AGAIN = $$(sed -n 's/^\([A-Za-z0-9._-]*\)==.*/--no-emit-package \1/p' $(1))
 
-lock:
-	$(check_python)
-	rm -rf $(LOCK_VENV)
-	$(PYTHON) -m venv $(LOCK_VENV)
-	$(LOCK_PIP) install --quiet -r requirements.in -c requirements.txt
-	{ echo "# The student set, every package pinned: generated from requirements.in by \`make lock\`"; \
-	  echo "# (Python $(PY_VERSION)).  Install requirements-nodeps.txt after it, with --no-deps."; \
-	  $(LOCK_PIP) freeze; } > requirements.txt.tmp
-	mv requirements.txt.tmp requirements.txt
-	$(LOCK_PIP) install --quiet -r requirements-dev.in -c requirements.txt $(DEV_PINS)
-	{ echo "# The dev set, every package pinned beyond requirements.txt: generated from"; \
-	  echo "# requirements-dev.in by \`make lock\` (Python $(PY_VERSION))."; \
-	  echo "-r requirements.txt"; \
-	  $(LOCK_PIP) freeze --all --exclude pip | grep -vxF -f requirements.txt; } > requirements-dev.txt.tmp
-	mv requirements-dev.txt.tmp requirements-dev.txt
-	rm -rf $(LOCK_VENV)
+lock: $(TOOLS_STAMP)
+	@$(call LOCK,requirements)
+	@$(call LOCK,requirements-dev,requirements.txt)
+	@$(call LOCK,requirements-browser,requirements-dev.txt requirements.txt)
+	@$(call LOCK,requirements-tools)
+	@for version in $(SUPPORTED); do for platform in $(WHEEL_PLATFORMS); do \
+	  $(COMPILE) --no-header --python-version $$version --python-platform $$platform \
+	    --only-binary :all: $(LOCKS:.txt=.in) $(addprefix -c ,$(LOCKS)) -o /dev/null \
+	  || { echo "a pin above has no wheel for Python $$version on $$platform"; exit 1; }; \
+	done; done; echo "locks written; every pin has a wheel for Python $(SUPPORTED) on $(WHEEL_PLATFORMS)"
 
 clean:
-	rm -rf build .pytest_cache .hypothesis $(VENV)
+	rm -rf build .pytest_cache .hypothesis .nox $(VENV)
