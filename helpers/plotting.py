@@ -511,7 +511,7 @@ def plot_bic(ks, bics, ax=None):
                 ha="center", va="bottom", fontweight="bold", zorder=5,
                 bbox=dict(boxstyle="round,pad=0.2", facecolor="white", edgecolor="none"))
     ax.set_xlabel("number of components K")
-    ax.set_ylabel("BIC − lowest (symlog)")
+    ax.set_ylabel("BIC − lowest (symlog scale)")
     ax.set_title(f"BIC above its lowest value (lower is better): K = {ks[best]} is chosen")
     return ax
 

@@ -28,12 +28,14 @@ CVD_TYPES = ("deuteranomaly", "protanomaly", "tritanomaly")
 def figures(nb):
     """Yield (name, PIL image, CSS width, CSS height, alt text) for every stored figure."""
     for index, cell in enumerate(nb.cells):
-        for out_number, out in enumerate(cell.get("outputs", [])):
+        pngs = [out for out in cell.get("outputs", []) if "image/png" in out.get("data", {})]
+        for out in cell.get("outputs", []):
             data = out.get("data", {})
             if "image/png" in data:
                 meta = out.get("metadata", {}).get("image/png", {})
                 image = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
-                yield (f"cell-{index:02d}" + (f"-{out_number}" if out_number else ""), image, meta.get("width", image.width),
+                number = f"-{pngs.index(out) + 1}" if len(pngs) > 1 else ""
+                yield (f"cell-{index:02d}{number}", image, meta.get("width", image.width),
                        meta.get("height", image.height), meta.get("alt", ""))
             for tag in re.findall(r"<img [^>]*>", data.get("text/html", "")):
                 uri, width, height, alt = (re.search(rf'{key}="([^"]*)"', tag).group(1)
