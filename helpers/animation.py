@@ -38,10 +38,15 @@ class Animation:
 
 def frame_figures(x, snapshots):
     """Yield make_plot's figure of each snapshot dict (iteration, r, mu, sigma, ll), all on the
-    data's view, so that only the colours, means and ellipses move."""
+    data's view, so that only the colours, means and ellipses move: one figure, redrawn."""
+    ax = None
     for snap in snapshots:
-        yield make_plot(x, snap["r"], snap["mu"], snap["sigma"], title=snapshot_title(snap, lines=1),
-                        limits=default_limits(x)).figure
+        if ax is not None:
+            for artist in [*ax.collections, *ax.lines, *ax.patches, *ax.texts]:
+                artist.remove()
+        ax = make_plot(x, snap["r"], snap["mu"], snap["sigma"], title=snapshot_title(snap, lines=1),
+                       limits=default_limits(x), ax=ax)
+        yield ax.figure
 
 
 def animate_em(x, snapshots, interval=600, hold=3000, scale=2):
@@ -51,10 +56,11 @@ def animate_em(x, snapshots, interval=600, hold=3000, scale=2):
         raise ValueError("animate_em needs at least one snapshot")
     frames = []
     for fig in frame_figures(x, snapshots):
-        fig.set_dpi(scale * fig.dpi)
+        if not frames:
+            fig.set_dpi(scale * fig.dpi)
         fig.canvas.draw()
         frames.append(Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert("RGB"))
-        plt.close(fig)  # drawn into a frame: not to be shown again as a still
+    plt.close(fig)  # drawn into the frames: not to be shown again as a still
     durations = [interval] * (len(frames) - 1) + [hold]
     return Animation(frames, durations, [snapshot_title(s, lines=1) for s in snapshots], scale)
 
@@ -63,7 +69,7 @@ def _data_uri(images, durations=None):
     """Lossless WebP data: URI of one image, or of an endlessly looping animation."""
     buffer = io.BytesIO()
     more = {} if durations is None else dict(save_all=True, append_images=images[1:], duration=durations, loop=0)
-    images[0].save(buffer, format="WEBP", lossless=True, quality=50, method=2, **more)
+    images[0].save(buffer, format="WEBP", lossless=True, quality=50, method=1, **more)
     return "data:image/webp;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
