@@ -52,8 +52,12 @@ def use_class_style():
         "font.size": TEXT_PX, "axes.titlesize": TITLE_PX, "figure.titlesize": TITLE_PX,
         "axes.labelsize": TEXT_PX, "xtick.labelsize": TEXT_PX, "ytick.labelsize": TEXT_PX,
         "legend.fontsize": TEXT_PX, "legend.title_fontsize": TEXT_PX, "lines.linewidth": 3,
+        "lines.solid_capstyle": "round", "lines.dash_capstyle": "round",
         "axes.grid": True, "axes.axisbelow": True, "grid.alpha": 0.3,
         "axes.spines.top": False, "axes.spines.right": False,
+        "axes.titley": 1.0,  # a fixed title place: the automatic one costs a layout pass per Axes
+        "figure.subplot.left": 0.12, "figure.subplot.right": 0.96, "figure.subplot.bottom": 0.14,
+        "figure.subplot.top": 0.9, "figure.subplot.wspace": 0.25,  # margins for plt.subplots figures
     })
     try:
         from IPython import get_ipython
@@ -436,20 +440,10 @@ def find_plateau(lls, rel_gain=0.002, min_length=3):
     lls = np.asarray(lls, dtype=float)
     if len(lls) < min_length + 2:
         return None
-    slow = np.diff(lls) < rel_gain * (lls[-1] - lls[0])
-    best, i = None, 0
-    while i < len(slow):
-        if not slow[i]:
-            i += 1
-            continue
-        j = i
-        while j + 1 < len(slow) and slow[j + 1]:
-            j += 1
-        climbs_again = j + 1 < len(slow)
-        if climbs_again and j - i + 1 >= min_length and (best is None or j - i > best[1] - best[0]):
-            best = (i, j + 1)  # gains i..j join iterations i to j + 1
-        i = j + 1
-    return best
+    slow = np.diff(lls) < rel_gain * (lls[-1] - lls[0])  # slow[i]: the gain from iteration i to i + 1
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], slow.astype(int), [0]])))
+    stalls = [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2]) if b - a >= min_length and b < len(slow)]
+    return max(stalls, key=lambda stall: stall[1] - stall[0], default=None)  # iterations a to b
 
 
 def _line_figure():
