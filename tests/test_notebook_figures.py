@@ -36,12 +36,16 @@ def _pixels(fig):
 
 
 def problems(fig, name):
-    """What is wrong in one figure: a number nearer another mean, a marker fully covered."""
+    """What is wrong in one figure: something cut off, a number nearer another mean, a marker
+    fully covered, colours too close."""
     found = []
     if not hasattr(fig.canvas, "get_renderer"):  # a closed figure, as the manual demo's
         FigureCanvasAgg(fig)
     renderer = fig.canvas.get_renderer()
     fig.canvas.draw()
+    drawn, (width, height) = fig.get_tightbbox(renderer), fig.get_size_inches()  # inches
+    if drawn.x0 < -0.01 or drawn.y0 < -0.01 or drawn.x1 > width + 0.01 or drawn.y1 > height + 0.01:
+        found.append(f"{name}: something is cut off at the edge of the figure")
     for ax in fig.axes:
         means = _by_gid(ax.lines, "mean ")
         centres = {k: ax.transData.transform(line.get_xydata()[0]) for k, line in means.items()}
