@@ -82,6 +82,7 @@ def problems(fig, name):
 def notebook_figures():
     """{name: problems} for every figure the notebook shows, in order; run once per module."""
     import os
+    import sys
 
     found, shown = [], []
 
@@ -111,6 +112,10 @@ def notebook_figures():
 
     saved = plt.show, helpers.animate_em, helpers.animation_html, os.getcwd()
     plt.show, helpers.animate_em, helpers.animation_html = show, animate_em, lambda anim: None
+    users = [m for name, m in sys.modules.items() if name.startswith("helpers") and hasattr(m, "display")]
+    displays = [m.display for m in users]  # helpers that show figures themselves, e.g. a demo
+    for module in users:
+        module.display = display
     os.chdir(ROOT)
     try:
         namespace = {"display": display, "__name__": "__main__"}
@@ -121,6 +126,8 @@ def notebook_figures():
             show()
     finally:
         plt.show, helpers.animate_em, helpers.animation_html = saved[:3]
+        for module, original in zip(users, displays):
+            module.display = original
         os.chdir(saved[3])
     return shown, found
 
