@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image
 
-from helpers.plotting import default_limits, make_plot, snapshot_title
+from helpers.plotting import DPI, default_limits, make_plot, snapshot_title
 
 
 @dataclass
@@ -51,14 +51,31 @@ def frame_figures(x, snapshots):
 
 def animate_em(x, snapshots, interval=600, hold=3000, scale=2):
     """One frame per snapshot, each shown for ``interval`` ms, the last for ``hold`` ms, at
-    ``scale`` image pixels per CSS pixel.  Returns an Animation; show it with animation_html."""
+    ``scale`` image pixels per CSS pixel.  Returns an Animation; show it with animation_html.
+
+    What stays (axes, grid, key) is drawn once and kept; each frame draws only what moves
+    over it, in the order the Axes would, so that it is exactly make_plot's own figure.
+    """
     if not snapshots:
         raise ValueError("animate_em needs at least one snapshot")
-    frames = []
+    frames, kept = [], None
     for fig in frame_figures(x, snapshots):
-        if not frames:
-            fig.set_dpi(scale * fig.dpi)
-        fig.canvas.draw()
+        ax = fig.axes[0]
+        order = {id(artist): i for i, artist in enumerate(ax.get_children())}
+        moving = sorted([*ax.collections, *ax.lines, *ax.patches, *ax.texts, ax.title],
+                        key=lambda artist: (artist.get_zorder(), order.get(id(artist), 0)))
+        key = [text.get_text() for text in ax.get_legend().get_texts()]
+        if kept is None or kept[0] != key:  # the first frame, or one whose key differs
+            fig.set_dpi(scale * DPI)
+            for artist in moving:
+                artist.set_visible(False)
+            fig.canvas.draw()
+            kept = key, fig.canvas.copy_from_bbox(fig.bbox)
+            for artist in moving:
+                artist.set_visible(True)
+        fig.canvas.restore_region(kept[1])
+        for artist in moving:
+            ax.draw_artist(artist)
         frames.append(Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert("RGB"))
     plt.close(fig)  # drawn into the frames: not to be shown again as a still
     durations = [interval] * (len(frames) - 1) + [hold]
