@@ -1,10 +1,10 @@
-"""The four component colours stay apart for colour-blind readers, as the figures draw them.
+"""The colours the figures draw stay apart for colour-blind readers, measured as drawn.
 
-Distances are CAM02-UCS distances (colorspacious ``deltaE``) between the colours as seen
-with each colour-vision deficiency at full severity (``"sRGB1+CVD"``, severity 100).
-Solid marks (means, ellipse outlines, the key) use ``COLORS[k]`` as they are; points are
-drawn at ``POINT_ALPHA`` over a white background.  ``python tests/test_colours.py``
-prints the table.
+Distances are CAM02-UCS distances (colorspacious ``deltaE``) between colours as seen with
+each colour-vision deficiency at full severity (``"sRGB1+CVD"``, severity 100).  The
+colours are read from the drawn artists (scatter collections, mean markers, ellipse
+outlines), composited over the Axes' background with their opacity.
+``PYTHONPATH=. python tests/test_colours.py`` prints the table.
 """
 
 import itertools
@@ -24,7 +24,7 @@ colorspacious = pytest.importorskip("colorspacious")
 
 VISIONS = ["normal", "deuteranomaly", "protanomaly", "tritanomaly"]
 K = 4                       # the notebook's mixture; the palette's later colours are spares
-SOLID_MIN, POINTS_MIN = 20.0, 10.0
+SOLID_MIN, DRAWN_MIN = 20.0, 10.0
 
 
 def seen(rgb, vision):
@@ -42,49 +42,52 @@ def min_distance(rgb, vision):
     return min(colorspacious.deltaE(a, b, input_space="sRGB1") for a, b in itertools.combinations(s, 2))
 
 
-def solid_colours():
-    return np.array([to_rgb(c) for c in plotting.COLORS[:K]])
+def drawn_colours(ax):
+    """The distinct colours of points, mean markers and ellipse outlines as they appear on
+    the Axes: each RGBA composited over the background.  Points of different colours are
+    opaque, so overlapping points make no blends (asserted here)."""
+    background = np.array(to_rgb(ax.get_facecolor()))
+    faces = [c.get_facecolors() for c in ax.collections if len(c.get_offsets())]
+    if len({tuple(f[0]) for f in faces}) > 1:
+        assert all(np.all(f[:, 3] == 1) for f in faces), "translucent points of several colours blend"
+    rgba = np.vstack(faces + [[to_rgba(line.get_color())] for line in ax.lines]
+                     + [[p.get_edgecolor()] for p in ax.patches])
+    rgb = rgba[:, :3] * rgba[:, 3:] + background * (1 - rgba[:, 3:])
+    return np.unique(np.round(rgb, 4), axis=0)
 
 
-def point_colours():
-    """Each component's points as they look: its colour at POINT_ALPHA over white."""
-    return plotting.POINT_ALPHA * solid_colours() + (1.0 - plotting.POINT_ALPHA)
+def fit_figure():
+    """make_plot of a soft fit with sure and unsure points, and a k-means-like hard panel."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 2)) * 3
+    r = rng.dirichlet(np.full(K, 0.3), size=400)
+    mu = rng.normal(size=(K, 2))
+    sigma = np.repeat(np.eye(2)[None], K, axis=0)
+    fig, axes = plotting.plot_panels(x, [{"title": "EM", "r": r, "mu": mu, "sigma": sigma},
+                                         {"title": "labels", "labels": np.arange(400) % K, "mu": mu}])
+    return fig, list(axes.flat)
 
 
 @pytest.mark.parametrize("vision", VISIONS)
 def test_solid_marks_stay_apart(vision):
-    distance = min_distance(solid_colours(), vision)
+    distance = min_distance([to_rgb(c) for c in plotting.COLORS[:K]], vision)
     assert distance >= SOLID_MIN, f"{vision}: closest pair of component colours only {distance:.1f} apart"
 
 
 @pytest.mark.parametrize("vision", VISIONS)
-def test_points_stay_apart_at_their_opacity(vision):
-    distance = min_distance(point_colours(), vision)
-    assert distance >= POINTS_MIN, f"{vision}: closest pair of point colours only {distance:.1f} apart"
-
-
-def test_the_figures_draw_with_these_constants():
-    """What the test measures is what make_plot draws: opaque marks, points at POINT_ALPHA."""
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(40, 2))
-    labels = np.arange(40) % K
-    mu = rng.normal(size=(K, 2))
-    sigma = np.repeat(np.eye(2)[None], K, axis=0)
-    ax = plotting.make_plot(x, labels=labels, mu=mu, sigma=sigma)
-    points = ax.collections[0]
-    assert points.get_alpha() == plotting.POINT_ALPHA
-    np.testing.assert_allclose(points.get_facecolors()[:K, :3], solid_colours(), atol=1e-6)
-    for k in range(K):
-        marker = next(line for line in ax.lines if np.allclose(line.get_xydata()[0], mu[k]))
-        assert to_rgba(marker.get_color()) == to_rgba(plotting.COLORS[k])  # opaque
-        outlines = [p for p in ax.patches if np.allclose(p.center, mu[k])]
-        assert all(p.get_edgecolor() == to_rgba(plotting.COLORS[k]) for p in outlines)
-    plt.close("all")
+def test_every_colour_drawn_stays_apart(vision):
+    fig, axes = fit_figure()
+    for ax in axes:
+        colours = drawn_colours(ax)
+        assert len(colours) == K + (ax.get_title() == "EM")  # the components' colours, and grey
+        distance = min_distance(np.vstack([colours, to_rgb(ax.get_facecolor())]), vision)
+        assert distance >= DRAWN_MIN, f"{vision}, {ax.get_title()}: two drawn colours only {distance:.1f} apart"
+    plt.close(fig)
 
 
 if __name__ == "__main__":
-    print(f"minimum pairwise CAM02-UCS distance of COLORS[:{K}] (severity 100)")
-    print(f"{'vision':15s} {'solid':>6s} {f'points at {plotting.POINT_ALPHA:.0%}':>16s}")
+    fig, axes = fit_figure()
+    print("minimum pairwise CAM02-UCS distance (severity 100) of the colours drawn, with the background")
     for vision in VISIONS:
-        print(f"{vision:15s} {min_distance(solid_colours(), vision):6.1f} "
-              f"{min_distance(point_colours(), vision):16.1f}")
+        print(f"{vision:15s} " + "  ".join(f"{ax.get_title()}: {min_distance(np.vstack([drawn_colours(ax), [1, 1, 1]]), vision):5.1f}"
+                                         for ax in axes))

@@ -1,5 +1,7 @@
 """The plotting helpers, tested like a library (on the Agg backend, no screen needed)."""
 
+import io
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -93,7 +95,7 @@ def test_make_plot_returns_its_axes_and_shares_colours():
     x, r, mu, sigma = make_fit()
     ax = helpers.make_plot(x, r, mu, sigma, ll=-1.23456)
     assert isinstance(ax, matplotlib.axes.Axes)
-    assert ax.get_title() == "ll = -1.2346 (mean log-likelihood per sample)"
+    assert ax.get_title() == "ℓ = -1.2346 (mean log-likelihood per sample)"
     assert len(ax.patches) == 3 * len(helpers.SIGMA_LEVELS)
     # component k: ellipses and mean marker in COLORS[k], its own marker shape and line
     # style, and its number written beside its mean
@@ -109,7 +111,7 @@ def test_make_plot_returns_its_axes_and_shares_colours():
     legend = ax.get_legend()
     assert legend.get_title().get_text() == "component"
     labels = [t.get_text() for t in legend.get_texts()]
-    assert labels == ["0", "1", "2", "1σ: 39%", "2σ: 86%"]
+    assert labels == ["0", "1", "2", "1σ: 39%", "2σ: 86%", "all r < 0.9"]  # some points are unsure
     handles = legend.legend_handles[:3]
     assert [h.get_marker() for h in handles] == helpers.MARKERS[:3]
 
@@ -120,7 +122,7 @@ def test_components_differ_in_more_than_colour():
     assert len(set(helpers.COLORS[:4])) == 4
 
 
-def test_broad_ellipses_are_drawn_first_and_numbers_sit_on_their_own_sides():
+def test_broad_ellipses_are_drawn_first_and_markers_on_one_spot_all_show():
     """A small component drawn over a broad one stays visible, even with the same mean."""
     fig, ax = plt.subplots()
     mu = np.zeros((4, 2))
@@ -130,25 +132,45 @@ def test_broad_ellipses_are_drawn_first_and_numbers_sit_on_their_own_sides():
     areas = [p.width * p.height for p in sorted(first_level, key=lambda p: p.get_zorder())]
     assert areas == sorted(areas, reverse=True)
     assert min(t.get_zorder() for t in ax.texts) > max(p.get_zorder() for p in ax.patches)
-    offsets = {tuple(np.sign(t.xyann)) for t in ax.texts}
-    assert len(offsets) == 4  # four means on one spot: four numbers, each in its own corner
+    sizes = [line.get_markersize() for line in ax.lines]  # in drawing order
+    assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) == 4  # each drawn smaller over the last
+    assert len({t.xyann for t in ax.texts}) == 4  # four numbers, none on another
 
 
-def test_point_colour_mixes_component_colours_by_responsibility():
-    x, _, mu, sigma = make_fit(K=2, N=2)
-    r = np.array([[1.0, 0.0], [0.5, 0.5]])
+@pytest.mark.parametrize("gap, margin", [(0.05, 0), (0.3, 5), (1.0, 5)])  # 3, 15 and 50 px apart
+def test_each_number_is_nearer_its_own_mean_than_any_other(gap, margin):
+    """Three means close together: every number still sits nearest its own mean."""
+    mu = np.array([[0.0, 0.0], [gap, 0.0], [0.0, gap], [5.0, 5.0]])
+    ax = helpers.make_plot(np.array([[-5.0, -5.0], [6.0, 6.0]]), mu=mu)
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    means = ax.transData.transform(mu)
+    for k, text in enumerate(t for t in ax.texts if t.get_gid() == f"number {t.get_text()}"):
+        box = text.get_window_extent(renderer)
+        at = np.array([(box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2])
+        distances = np.linalg.norm(means - at, axis=1)
+        assert np.argmin(distances) == int(text.get_text()) and np.sort(distances)[1] > distances.min() + margin
+
+
+def test_a_point_has_its_likeliest_components_colour_or_is_unsure_grey():
+    x, _, mu, sigma = make_fit(K=2, N=4)
+    r = np.array([[1.0, 0.0], [0.05, 0.95], [0.5, 0.5], [0.85, 0.15]])
     ax = helpers.make_plot(x, r, mu, sigma)
-    face = ax.collections[0].get_facecolors()[:, :3]
-    c0, c1 = (np.array(to_rgba(c)[:3]) for c in helpers.COLORS[:2])
-    np.testing.assert_allclose(face[0], c0, atol=1e-6)
-    np.testing.assert_allclose(face[1], (c0 + c1) / 2, atol=1e-6)
+    sure, unsure = ax.collections
+    np.testing.assert_allclose(sure.get_offsets(), x[:2])
+    np.testing.assert_allclose(sure.get_facecolors(), [to_rgba(helpers.COLORS[0]), to_rgba(helpers.COLORS[1])])
+    np.testing.assert_allclose(unsure.get_offsets(), x[2:])
+    np.testing.assert_allclose(unsure.get_facecolors(), [to_rgba(helpers.plotting.UNSURE_GREY)])
+    assert unsure.get_gid() == "unsure" and "all r < 0.9" in [t.get_text() for t in ax.get_legend().get_texts()]
+    certain = helpers.make_plot(x, np.eye(2)[[0, 1, 1, 0]], mu, sigma)  # nothing unsure: no grey in the key
+    assert "all r < 0.9" not in [t.get_text() for t in certain.get_legend().get_texts()]
 
 
 def test_make_plot_draws_on_a_given_axes_and_rejects_3d():
     fig, (a, b) = plt.subplots(1, 2)
     x, *_ = make_fit()
     assert helpers.make_plot(x, ax=b) is b
-    assert len(b.collections) == 1 and len(a.collections) == 0
+    assert len(b.collections) == 1 and len(a.collections) == 0 and helpers.make_plot(x, ax=a).get_legend() is None
     with pytest.raises(ValueError, match=r"shape \(N, 2\)"):
         helpers.make_plot(np.zeros((5, 3)))
 
@@ -158,9 +180,9 @@ def test_plot_ll_labels_start_end_and_notes():
     ax = helpers.plot_ll(lls, annotations=[(2, "two components share a cluster")], plateau=None,
                          end_label="converged after 3 iterations")
     np.testing.assert_allclose(ax.lines[0].get_ydata(), lls)
-    assert "mean log-likelihood per sample" in ax.get_title()
+    assert ax.get_ylabel() == "ℓ, mean log-likelihood per sample"
     texts = [t.get_text() for t in ax.texts]
-    assert texts == ["start: ll = -3.000", "converged after 3 iterations: ll = -1.400",
+    assert texts == ["start: ℓ = -3.000", "converged after 3 iterations: ℓ = -1.400",
                      "two components share a cluster"]
     assert ax.texts[2].xy == (2, -1.5)
 
@@ -184,13 +206,21 @@ def snapshots(n):
 
 def test_plot_snapshots_grid():
     x, snaps = snapshots(5)
-    fig, axes = helpers.plot_snapshots(x, snaps, ncols=3)
-    assert axes.shape == (2, 3)
+    figs, axes = helpers.plot_snapshots(x, snaps, ncols=3)
+    assert axes.shape == (2, 3) and len(figs) == 2  # a figure per row, each with its key
     assert [ax.get_visible() for ax in axes.flat] == [True] * 5 + [False]
-    assert axes.flat[0].get_title() == "start\nll = -2.000"
-    assert axes.flat[4].get_title() == "iteration 4\nll = -1.600"
-    assert fig.legends, "the grid has a key"
+    assert axes.flat[0].get_title() == "start\nℓ = -2.000"
+    assert axes.flat[4].get_title() == "iteration 4\nℓ = -1.600"
+    assert all(fig.legends for fig in figs), "every row has a key"
     assert len({(ax.get_xlim(), ax.get_ylim()) for ax in axes.flat[:5]}) == 1  # means move, the view does not
+
+
+def test_the_notebooks_snapshot_call_gives_panels_400_px_wide(x_data):
+    x, snaps = snapshots(4)
+    figs, axes = helpers.plot_snapshots(x_data, [dict(s, r=np.full((len(x_data), 3), 1 / 3)) for s in snaps],
+                                        ncols=2)
+    for ax in axes.flat:
+        assert ax.get_window_extent().width >= 400  # CSS px: the figures are drawn at 72 dpi
 
 
 def test_params_table_rows_use_component_colours():
@@ -209,7 +239,7 @@ def test_draw_component_returns_its_artists_in_its_colour():
     artists = helpers.draw_component(ax, 2, (0.5, 1.0), np.eye(2), n_sigmas=(1, 2, 3))
     assert len(artists) == 5  # three ellipses, the mean's marker and the component's number
     *ellipses, marker, number = artists
-    assert number.get_text() == "2" and number.xy == (0.5, 1.0)
+    assert number.get_text() == "2" and number.xy == (0.5, 1.0) and number.get_gid() == "number 2"
     assert all(e.get_edgecolor() == to_rgba(helpers.COLORS[2]) for e in ellipses)
     assert to_rgba(marker.get_color()) == to_rgba(helpers.COLORS[2])
     assert helpers.draw_component(ax, 0, (0.0, 0.0))[0].get_xydata().tolist() == [[0.0, 0.0]]
@@ -247,7 +277,8 @@ def all_figures():
         "data": helpers.make_plot(x, title="the data").figure,
         "fit": helpers.make_plot(x, r, mu, sigma, -1.5, title="converged after 7 iterations").figure,
         "ll": helpers.plot_ll(lls).figure,
-        "snapshots": helpers.plot_snapshots(x, snaps)[0],
+        "snapshots": helpers.plot_snapshots(x, snaps)[0][0],
+        "snapshots-2": helpers.plot_snapshots(x, snaps)[0][1],
         "panels": helpers.plot_panels(x, panels)[0],
         "simulated": helpers.plot_data_vs_simulated(x, x + 0.1, np.arange(200) % 4, mu, sigma)[0],
         "bic": helpers.plot_bic(range(1, 7), [900.0, 400.0, 120.0, 100.0, 148.0, 190.0]).figure,
@@ -285,47 +316,44 @@ def test_plot_fills_its_figure_when_there_is_no_key():
     assert fig_w - ax_w == pytest.approx(margins, abs=1)  # to the whole pixel
 
 
-def test_notebook_png_is_twice_the_pixels_at_the_same_css_size():
-    import base64
-    import struct
-
-    fig = helpers.make_plot(*make_fit(K=2)[:1], title="the data").figure
-    data, meta = helpers.plotting.notebook_png(fig)
-    png = base64.b64decode(data)
-    width, height = struct.unpack(">II", png[16:24])
-    css = np.round(fig.get_size_inches() * fig.dpi)
-    assert (meta["width"], meta["height"]) == tuple(css)
-    assert (width, height) == tuple(2 * css)
-    assert meta["alt"] == "Scatter plot of x₂ against x₁: the data."
-    assert helpers.plotting.notebook_png(plt.figure()) is None  # an empty figure shows nothing
-
-
-def test_notebook_png_decodes_to_the_figures_pixels():
-    # PIL decodes the PNG (an independent reader) to exactly what matplotlib drew.
-    import base64
+def test_the_notebook_shows_retina_pngs_with_alt_text_from_savefig():
+    """In IPython: matplotlib's own PNG at twice the pixels, shown at the figure's CSS size."""
     import io
 
+    from IPython.core.interactiveshell import InteractiveShell
     from PIL import Image
 
-    fig = helpers.make_plot(*make_fit(K=2)[:2], title="fit").figure
-    data, _ = helpers.plotting.notebook_png(fig, scale=2)
-    image = Image.open(io.BytesIO(base64.b64decode(data)))
-    image.load()  # checks every chunk's CRC and the zlib stream
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=2 * fig.dpi)
-    drawn = np.asarray(Image.open(buffer).convert("RGB"))
-    assert image.mode == "RGB"
-    np.testing.assert_array_equal(np.asarray(image), drawn)
-    # the density is stored, so a reader knows how large the text is meant to be
-    np.testing.assert_allclose(image.info["dpi"], (2 * fig.dpi, 2 * fig.dpi), atol=0.01)
+    shell = InteractiveShell.instance()
+    try:
+        with matplotlib.rc_context():
+            helpers.use_class_style()
+            fig = helpers.make_plot(*make_fit(K=2)[:2], title="fit").figure
+            data, meta = shell.display_formatter.formatters["image/png"](fig)
+    finally:
+        InteractiveShell.clear_instance()
+    css = tuple(np.round(fig.get_size_inches() * fig.dpi).astype(int))
+    assert (meta["width"], meta["height"]) == css
+    assert meta["alt"].startswith("Scatter plot of x₂ against x₁: fit.")
+    image = Image.open(io.BytesIO(data))
+    assert image.size == (2 * css[0], 2 * css[1])
+    np.testing.assert_allclose(image.info["dpi"], (144, 144), atol=0.01)  # the density, for a reader of the file
+
+
+def test_the_key_has_no_dashed_line_of_width_zero():
+    """matplotlib <= 3.10 refuses to draw one ("At least one value in the dash list must be positive")."""
+    for ellipses in (True, False):
+        for handle in helpers.plotting.key_handles(4, ellipses=ellipses, unsure=True):
+            assert handle.get_linestyle() in ("-", "None") or handle.get_linewidth() > 0, handle.get_label()
+    x, _, mu, _ = make_fit(K=4)
+    helpers.make_plot(x, mu=mu).figure.savefig(io.BytesIO(), format="png")  # means without ellipses
 
 
 def test_alt_text_describes_panels_and_components():
     figures = all_figures()
     alt = helpers.figure_alt_text(figures["snapshots"])
-    assert alt.startswith("6 scatter plots of x₂ against x₁: start, ll = -3.000; iteration 1, ll = -2.000;")
-    assert "Components 0 to 3 are told apart by colour, marker shape" in alt
-    assert "start: ll = -3.000" in helpers.figure_alt_text(figures["ll"])
+    assert alt.startswith("2 scatter plots: start, ℓ = -3.000; iteration 1, ℓ = -2.000.")
+    assert "Components are told apart by colour, marker shape" in alt and "Grey points:" in alt
+    assert "start: ℓ = -3.000" in helpers.figure_alt_text(figures["ll"])
 
 
 def test_plot_bic_shows_the_difference_from_the_minimum_and_marks_it():
@@ -344,9 +372,12 @@ def test_data_vs_simulated_colours_points_by_sampled_component_on_the_data_view(
     fig, axes = helpers.plot_data_vs_simulated(x, 3 * x, z, mu, sigma)
     data_ax, sim_ax = axes.flat
     assert sim_ax.get_xlim() == data_ax.get_xlim() == helpers.default_limits(x)[0]
-    colours = sim_ax.collections[0].get_facecolors()[:, :3]
-    expected = np.array([to_rgba(helpers.COLORS[k])[:3] for k in z])
-    np.testing.assert_allclose(colours, expected, atol=1e-6)
+    for k, points in enumerate(sim_ax.collections):  # one scatter per label: its colour and marker
+        np.testing.assert_allclose(points.get_offsets(), 3 * x[z == k])
+        np.testing.assert_allclose(points.get_facecolors(), [to_rgba(helpers.COLORS[k])])
+        style = matplotlib.markers.MarkerStyle(helpers.MARKERS[k])
+        marker_path = style.get_path().transformed(style.get_transform())
+        np.testing.assert_allclose(points.get_paths()[0].vertices, marker_path.vertices)
     assert fig.legends, "a key for the components"
 
 
