@@ -29,11 +29,12 @@ export JUPYTER_PLATFORM_DIRS := 1
 # pip's notice that a newer pip exists says nothing about this project.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup setup-dev test run lab student grade course slides test-browser bench data execute lock matrix clean FORCE
+.PHONY: help setup setup-dev test test-all test-slow run lab student grade course slides test-browser bench data execute lock matrix clean FORCE
 
 help:
 	@echo "make run      set up .venv if needed, execute $(NB) headless, write build/nb07_em.html"
-	@echo "make test     set up .venv with the test tools if needed, run the unit tests and nbval on $(NB)"
+	@echo "make test     set up .venv with the test tools if needed; unit tests, checks, grading, nbval (~2 min)"
+	@echo "make test-all make test, then the slow tests and the browser tests (what CI runs)"
 	@echo "make lab      open the notebook in JupyterLab"
 	@echo "make student  write the student edition (nbgrader's release) to build/student/"
 	@echo "make grade NOTEBOOK=f  points per function for a submission, as nbgrader gives them"
@@ -151,8 +152,18 @@ data: $(STAMP)
 # Tests and instructor tools: the dev set on top.  Targets that call pytest, nbgrader or a
 # browser (grading, the course folder, browser tests, ...) belong here, on $(DEV_STAMP).
 
+# Two tiers.  `make test`, after a change: the unit tests, the graded checks on the notebook's
+# answers, grading in its worker, and nbval re-running every cell.  `make test-all` adds the
+# slow tests (marked slow: nbgrader round trips, the student edition, reproducibility, the
+# manual demo in a live kernel, every figure of the notebook measured) and the browser tests.
+# CI (.ci/run) runs `make test-all`.
 test: $(DEV_STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not slow"
+
+test-all: test test-slow test-browser
+
+test-slow: $(DEV_STAMP)
+	$(BIN)/python -m pytest -m slow
 
 # The student edition is what nbgrader releases: build/student/, the notebook with data/ and helpers/.
 student: $(DEV_STAMP)

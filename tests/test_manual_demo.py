@@ -15,6 +15,8 @@ from nbformat.v4 import new_code_cell
 PROBE = ("print(demo.step, f'{demo.ll:.17g}', "
          "f'{history[min(demo.step, len(history) - 1)][\"ll\"]:.17g}', len(history) - 1, demo.converged)")
 
+pytestmark = pytest.mark.slow  # `make test-all`
+
 
 class Kernel:
     """The notebook after Run All, in a live kernel, with its cells found by tag."""

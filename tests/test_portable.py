@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 import nbformat
+import pytest
 from notebook_outputs import (NOTEBOOK, ROOT, code_cells, compared, missing_figures,
                               sanitize, sanitize_file, sanitize_patterns)
 from packaging.requirements import Requirement
@@ -44,6 +45,7 @@ def test_sanitizing_hides_the_versions_and_nothing_else():
     assert [sanitize(text, patterns) for text in untouched] == untouched  # ... and stay as they are
 
 
+@pytest.mark.slow
 def test_nbval_fails_when_a_printed_number_changes(tmp_path):
     """Two copies of the notebook up to its first printed number; in one, a stored digit changed."""
     nb = nbformat.read(NOTEBOOK, as_version=4)

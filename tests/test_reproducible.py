@@ -18,6 +18,8 @@ from nbclient import NotebookClient
 from notebook_outputs import (NOTEBOOK, ROOT, code_cells, compared, figures_shown, missing_figures,
                               png_size, pngs, sanitize_patterns, text_outputs)
 
+pytestmark = pytest.mark.slow  # `make test-all`
+
 
 class ThisPython(KernelSpecManager):
     """Start every kernel in the Python that runs the tests, whatever other kernels exist."""

@@ -24,6 +24,8 @@ EXERCISES = [cell["metadata"]["nbgrader"]["grade_id"]
              if cell["cell_type"] == "code" and cell["metadata"].get("nbgrader", {}).get("solution")]
 FUNCTIONS = [name for name in EXERCISES if name in exercises()]
 
+pytestmark = pytest.mark.slow  # `make test-all`
+
 
 @pytest.fixture(scope="module")
 def student(tmp_path_factory):
