@@ -11,8 +11,6 @@ import re
 import types
 from pathlib import Path
 
-from IPython.core.inputtransformer2 import TransformerManager
-
 # Top-level statements kept from a cell that is not tagged: they define things and do no work.
 DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -63,6 +61,8 @@ def load_notebook(path, tag="em"):
     module = types.ModuleType(path.stem)
     module.__file__ = str(path)
     module.__cell_errors__ = errors = {}
+    from IPython.core.inputtransformer2 import TransformerManager  # here: the grading worker imports this file
+
     to_python = TransformerManager().transform_cell
     for index, cell in enumerate(cells):
         if cell["cell_type"] != "code":

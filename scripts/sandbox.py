@@ -113,7 +113,6 @@ def unplain(data):
 
 # ---- the worker ----------------------------------------------------------------------------
 
-DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 WRITES = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 REFUSED = ("subprocess.", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.kill",
            "os.killpg", "os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.link",
@@ -130,18 +129,6 @@ def audit(event, args):
         raise PermissionError(f"grading does not let a submission import {args[0]}")
     elif event.startswith(REFUSED):
         raise PermissionError(f"grading does not allow {event}")
-
-
-def is_definition(node):
-    if isinstance(node, DEFINITIONS):
-        return True
-    if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
-        try:
-            ast.literal_eval(node.value)
-            return True
-        except ValueError:
-            return False
-    return False
 
 
 def used_names(trees):
@@ -167,6 +154,8 @@ def load(cells, namespace):
     libraries the notebook imports for its figures or its last sections.
     """
     import linecache
+
+    from helpers.nbload import defined_names, is_definition  # the copy in the worker's folder
     errors = {}
     trees = []
     for index, code in cells:
@@ -181,7 +170,7 @@ def load(cells, namespace):
         try:
             tree = ast.parse(code, filename)
         except SyntaxError as err:
-            for name in _defined(code):
+            for name in defined_names(code):
                 errors[name] = f"its cell has a {type(err).__name__} at line {err.lineno}: {err.msg}"
             continue
         for node in tree.body:                               # one by one: a failed import spoils nothing else
@@ -193,11 +182,6 @@ def load(cells, namespace):
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                     errors[node.name] = f"its cell raised {type(err).__name__}: {str(err)[:80]}"
     return errors
-
-
-def _defined(code):
-    import re
-    return re.findall(r"^(?:async\s+)?(?:def|class)\s+(\w+)", code, re.M)
 
 
 PRELOADED = {"numpy", "scipy", "math", "itertools", "functools", "collections", "statistics"}
@@ -312,7 +296,8 @@ class Worker:
         for package in ("helpers", "helpers/checks", "matplotlib", "matplotlib/pyplot"):
             (Path(self.folder) / package).mkdir(parents=True)
             (Path(self.folder) / package / "__init__.py").write_text(stub)
-        shutil.copy(ROOT / "helpers" / "validate.py", Path(self.folder) / "helpers" / "validate.py")
+        for name in ("validate.py", "nbload.py"):
+            shutil.copy(ROOT / "helpers" / name, Path(self.folder) / "helpers" / name)
         self.process = None
 
     def start(self):

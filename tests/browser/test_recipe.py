@@ -1,4 +1,4 @@
-"""The README's presenting recipe, step by step, with a screenshot of each step.
+"""The presenting recipe of docs/presenting.md, step by step, with a screenshot of each step.
 
 The tab is the whole screen: 1280x720 CSS px is a 720p projector with the browser in
 full screen (F11); 1280x720 at a device scale of 1.5 is a 1080p projector with the
