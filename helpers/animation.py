@@ -51,7 +51,8 @@ def animate_em(x, snapshots, interval=600, hold=3000, scale=2):
     ``scale`` image pixels per CSS pixel.  Returns an Animation; show it with animation_html.
 
     What stays (axes, grid, key) is drawn once and kept; each frame draws only what moves
-    over it, in the order the Axes would, so that it is exactly make_plot's own figure.
+    over it, in the order the Axes would: exactly make_plot's own figure when the grid lies below
+    the points (use_class_style).
     """
     if not snapshots:
         raise ValueError("animate_em needs at least one snapshot")
