@@ -22,7 +22,6 @@ from helpers.plotting import DPI, default_limits, make_plot, snapshot_title
 @dataclass
 class Animation:
     """RGB frames of one size, how long each is shown (ms), their titles, pixels per CSS pixel."""
-
     frames: list
     durations: list
     titles: list
