@@ -1,13 +1,11 @@
 """The EM run as an animation that plays in JupyterLab, trusted or not, and in exported HTML.
 
-JupyterLab shows the outputs of a notebook just opened as *untrusted* HTML: it removes
-every <script>, on* attribute, <style> block and CSS animation, so a player built from
-JavaScript (matplotlib's ``to_jshtml``) is dead there.  This player needs no script: the
-first frame is a still image inside the <summary> of a <details> element; clicking it
-opens the details, whose animated WebP lies exactly over the still and plays; clicking
-the line below closes it.  Every frame is make_plot's figure, drawn by matplotlib at
-twice the CSS pixels (as sharp as the notebook's other figures) and stored losslessly.
-Where scripts run, a few lines restart the animation each time the player opens.
+JupyterLab shows a just-opened notebook's outputs as *untrusted* HTML and removes every
+<script>, so a JavaScript player (matplotlib's ``to_jshtml``) is dead there.  This one needs
+no script: the first frame is a still image in the <summary> of a <details>; a click opens
+it and an animated WebP plays exactly over the still; a click on the line below closes it.
+Frames are make_plot's figure at twice the CSS pixels, stored losslessly.  Where scripts
+run, a few lines restart the animation each time the player opens.
 """
 
 import base64
@@ -24,7 +22,6 @@ from helpers.plotting import DPI, default_limits, make_plot, snapshot_title
 @dataclass
 class Animation:
     """RGB frames of one size, how long each is shown (ms), their titles, pixels per CSS pixel."""
-
     frames: list
     durations: list
     titles: list
@@ -41,9 +38,8 @@ def frame_figures(x, snapshots):
     data's view, so that only the colours, means and ellipses move: one figure, redrawn."""
     ax = None
     for snap in snapshots:
-        if ax is not None:
-            for artist in [*ax.collections, *ax.lines, *ax.patches, *ax.texts]:
-                artist.remove()
+        for artist in [] if ax is None else [*ax.collections, *ax.lines, *ax.patches, *ax.texts]:
+            artist.remove()
         ax = make_plot(x, snap["r"], snap["mu"], snap["sigma"], title=snapshot_title(snap, lines=1),
                        limits=default_limits(x), ax=ax)
         yield ax.figure
@@ -54,7 +50,8 @@ def animate_em(x, snapshots, interval=600, hold=3000, scale=2):
     ``scale`` image pixels per CSS pixel.  Returns an Animation; show it with animation_html.
 
     What stays (axes, grid, key) is drawn once and kept; each frame draws only what moves
-    over it, in the order the Axes would, so that it is exactly make_plot's own figure.
+    over it, in the order the Axes would: exactly make_plot's own figure when the grid lies below
+    the points (use_class_style).
     """
     if not snapshots:
         raise ValueError("animate_em needs at least one snapshot")

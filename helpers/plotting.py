@@ -78,7 +78,7 @@ def _retina_png_with_alt(fig):
     if not fig.axes:
         return None
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=2 * fig.dpi)
+    fig.savefig(buffer, format="png", dpi=2 * fig.dpi, pil_kwargs={"compress_level": 3})  # half the time of 6
     width, height = np.round(fig.get_size_inches() * fig.dpi).astype(int)
     return buffer.getvalue(), {"width": int(width), "height": int(height), "alt": figure_alt_text(fig)}
 

@@ -2,12 +2,8 @@
 
 Usage:  python scripts/render_figures.py [NOTEBOOK] [--outdir DIR] [--execute] [--cvd]
 
-Reads the figures the notebook stores (its PNG outputs, and each frame of the animation
-player's images), so they are exactly what a reader sees; --execute runs a copy of the
-notebook first (the file is not changed).  Files are named after their cell, e.g.
-cell-41.png, cell-47-frame-3.png.  With --cvd, each is also saved as seen under
-deuteranomaly, protanomaly and tritanomaly (colorspacious, severity 100).  Prints each
-figure's size in CSS pixels, whether it fits the projector box, and its alt text.
+Reads the notebook's stored figures (PNG outputs, each frame of the player), or runs a copy
+first (--execute); --cvd adds each as seen with deuteranomaly, protanomaly and tritanomaly.
 """
 
 import argparse
