@@ -36,7 +36,7 @@ class ManualDemo:
         self.ax.clear()
         note = "\n(converged: this is what run_em does in a loop)" if self.converged else ""
         make_plot(self.x, self.r, self.mu, self.sigma, ax=self.ax,
-                  title=f"manual step {self.step}: ll = {self.ll:.4f}{note}")
+                  title=f"manual step {self.step}: ℓ = {self.ll:.4f}{note}")
         return self.fig
 
     def show(self):
