@@ -44,7 +44,7 @@ class Kernel:
         """(demo step, demo ll, run_em's ll at that step, run_em's iteration count)."""
         self.nb.cells.append(new_code_cell(PROBE))
         try:
-            text = self.run(len(self.nb.cells) - 1)[0]["text"]
+            text = "".join(out.get("text", "") for out in self.run(len(self.nb.cells) - 1))
         finally:
             self.nb.cells.pop()
         step, demo_ll, em_ll, iterations, converged = text.split()
