@@ -7,7 +7,8 @@ The notebook needs no slide metadata: slides are assigned here, from its structu
 * A level-1 or level-2 heading starts a new slide; a level-3 heading a new sub-slide
   (below it, reached with the down arrow or the space bar), unless the slide holds only
   headings so far.
-* One figure per slide: a cell showing a figure starts a new sub-slide when the
+* One figure per slide: a cell showing several figures is split into one cell per figure,
+  and a cell showing a figure starts a new sub-slide when the
   current one already has a figure, taking along the text that introduces it (the
   markdown cells since the previous figure).
 * A sub-slide also starts where the next cell would not fit on the slide (estimated
@@ -22,6 +23,7 @@ every image, formulas in MathML.  The deck loads reveal.js from the npm package 
 
 import argparse
 import base64
+import copy
 import re
 import struct
 from pathlib import Path
@@ -109,6 +111,26 @@ def split_paragraphs(nb):
     return nb
 
 
+def split_figures(nb):
+    """A code cell that shows several figures becomes one cell per figure (the source with the
+    first, the others alone), so that each figure can have a slide of its own."""
+    cells = []
+    for cell in nb.cells:
+        figures = [i for i, out in enumerate(cell.get("outputs", [])) if "image/png" in out.get("data", {})]
+        if cell.cell_type != "code" or len(figures) < 2:
+            cells.append(cell)
+            continue
+        outputs = cell.outputs
+        for n, (start, end) in enumerate(zip([0] + figures[1:], figures[1:] + [len(outputs)])):
+            part = copy.deepcopy(cell) if n else cell
+            part.outputs = outputs[start:end]
+            if n:
+                part.metadata["transient"] = {"remove_source": True}
+            cells.append(part)
+    nb.cells = cells
+    return nb
+
+
 def trailing_markdown(cells):
     """The markdown cells at the end of cells, in order."""
     run = []
@@ -171,7 +193,7 @@ def make_slides(notebook, out_dir, execute=True):
         reveal_theme="white",  # its fonts come with reveal.js (others load theirs from the web)
         reveal_transition="none", reveal_number="c/t", reveal_width=str(WIDTH), reveal_height=str(HEIGHT),
     )
-    nb = assign_slides(split_paragraphs(prepare(notebook, run=execute)))
+    nb = assign_slides(split_figures(split_paragraphs(prepare(notebook, run=execute))))
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": notebook.stem}})
     target = out_dir / f"{notebook.stem}.slides.html"
     target.write_text(body, encoding="utf-8")

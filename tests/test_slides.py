@@ -14,7 +14,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from export_html import drop_markers  # noqa: E402
-from make_slides import assign_slides, estimated_height, split_paragraphs  # noqa: E402
+from make_slides import assign_slides, estimated_height, split_figures, split_paragraphs  # noqa: E402
 
 
 def png(width, height):
@@ -102,3 +102,13 @@ def test_the_notebook_gets_a_slide_per_section_and_a_figure_per_slide():
             figures_on_slide[-1] += 1
     assert nb.cells[0].metadata["slideshow"]["slide_type"] == "slide"
     assert slides >= 10 and max(figures_on_slide) == 1
+
+
+def test_a_cell_with_two_figures_gives_each_its_own_slide():
+    figure = {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}
+    cell = new_code_cell("draw()", outputs=[new_output("stream", name="stdout", text="two rows\n"),
+                                            new_output("display_data", data=figure),
+                                            new_output("display_data", data=figure)])
+    cells = split_figures(new_notebook(cells=[cell])).cells
+    assert [len(c.outputs) for c in cells] == [2, 1]
+    assert "transient" not in cells[0].metadata and cells[1].metadata["transient"] == {"remove_source": True}
