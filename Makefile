@@ -151,6 +151,7 @@ data: $(STAMP)
 # Tests and instructor tools: the dev set on top.  Targets that call pytest, nbgrader or a
 # browser (grading, the course folder, browser tests, ...) belong here, on $(DEV_STAMP).
 
+# noxfile.py runs the same command in every stack (TESTS there): change the two together.
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest
 
