@@ -156,7 +156,8 @@ data: $(STAMP)
 # answers, grading in its worker, and nbval re-running every cell.  `make test-all` adds the
 # slow tests (marked slow: nbgrader round trips, the student edition, reproducibility, the
 # manual demo in a live kernel, every figure of the notebook measured) and the browser tests.
-# CI (.ci/run) runs `make test-all`.
+# CI (.ci/run) runs `make test-all`.  noxfile.py runs `make test`'s command in every stack
+# (TESTS there): change the two together.
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 
