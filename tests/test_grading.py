@@ -150,6 +150,8 @@ def test_the_feedback_and_the_gradebook_agree(graded_class):
         score = re.search(r"Score:\s*([\d.]+)\s*/\s*([\d.]+)", page)
         assert score, student
         assert float(score.group(2)) >= FULL
+        assert "<math" in page and "white-space: pre-wrap" in page    # formulas offline, long hints wrapped
+        assert "# Check e_step, correctness" in page                   # each check cell names its function
 
 
 @pytest.mark.slow
