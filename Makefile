@@ -86,8 +86,10 @@ FAILED = { rm -rf $(VENV); echo "installing $(1) failed (see above); removed $(V
 # Reinstalled only when a requirements file changes.  The numerical packages come first,
 # pinned by requirements.txt, then the rest of it.  Importing pyplot once builds
 # matplotlib's font cache here, so its one-off message never lands in a notebook cell.
-# The kernel configuration drops ipykernel's warning about TCP without encryption.
-$(STAMP): $(PY_STAMP) requirements.txt requirements-nodeps.txt scripts/kernel/ipython_kernel_config.py
+# The kernel configuration drops ipykernel's warning about TCP without encryption; JupyterLab's
+# settings overrides wrap long code lines, so that nothing is cut in Presentation Mode.
+$(STAMP): $(PY_STAMP) requirements.txt requirements-nodeps.txt scripts/kernel/ipython_kernel_config.py \
+          scripts/lab/overrides.json
 	@echo "installing the student set into $(VENV) (Python $(PY_VERSION)), in 4 stages:"
 	@$(STAGE); \
 	stage "1/4 numpy, scipy, matplotlib, scikit-learn" \
@@ -99,6 +101,7 @@ $(STAMP): $(PY_STAMP) requirements.txt requirements-nodeps.txt scripts/kernel/ip
 	&& stage "4/4 matplotlib's font cache" $(BIN)/python -c "import matplotlib.pyplot" \
 	|| $(call FAILED,requirements.txt)
 	@mkdir -p $(VENV)/etc/ipython && cp scripts/kernel/ipython_kernel_config.py $(VENV)/etc/ipython/
+	@mkdir -p $(VENV)/share/jupyter/lab/settings && cp scripts/lab/overrides.json $(VENV)/share/jupyter/lab/settings/
 	@touch $@
 
 $(DEV_STAMP): $(STAMP) requirements-dev.txt

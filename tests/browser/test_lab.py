@@ -319,3 +319,62 @@ def test_every_figure_fits_the_output_area(after_run_all, shots, timings):
     print("\n" + "\n".join(rows))
     assert rows, "no figures found"
     assert not problems, "\n".join(problems)
+
+
+def test_demo_start_keeps_its_figure_on_screen(after_run_all, tags, shots):
+    """Starting the demo over (its first cell run again, its code at the top of the view)
+    leaves its figure where it was, whole on screen."""
+    notebook, page = after_run_all, after_run_all.page
+    start_cell = notebook.cell(tags["manual-start"])
+    figure = start_cell.locator(".jp-OutputArea-output img")
+    notebook.scroll_to_top_of_view(start_cell)
+    box, area = figure.bounding_box(), notebook.notebook_area()
+    prompt = start_cell.locator(".jp-InputArea-prompt").inner_text()
+    start_cell.locator(".cm-content").click()
+    page.keyboard.press("Control+Enter")
+    notebook.wait_for_run(start_cell, prompt)
+    page.wait_for_timeout(500)
+    page.screenshot(path=shots / "06-manual-demo-started-over.png")
+    after = figure.bounding_box()
+    assert abs(after["y"] - box["y"]) < 0.5, "the figure moved when the demo started over"
+    assert area["y"] - 0.5 <= after["y"] and after["y"] + after["height"] <= area["y"] + area["height"] + 0.5, \
+        "the demo's figure is not whole on screen"
+
+
+# Every cell part that is wider than what shows of it: [cell index, what, hidden px].
+CUT = """() => {
+    const cut = [];
+    document.querySelectorAll('.jp-Notebook .jp-Cell').forEach((cell, i) => {
+        cell.scrollIntoView();  // cells far from the view are not drawn
+        const right = cell.getBoundingClientRect().right;
+        cell.querySelectorAll('.cm-scroller, .jp-RenderedMarkdown, .jp-OutputArea-output, mjx-container').forEach(el => {
+            const hidden = Math.max(el.scrollWidth - el.clientWidth, el.getBoundingClientRect().right - right);
+            if (hidden > 1) cut.push([i, el.className.toString().split(' ')[0] || el.tagName, Math.round(hidden)]);
+        });
+    });
+    return cut;
+}"""
+
+
+def test_nothing_is_cut_in_presentation_mode(after_run_all, shots):
+    """In JupyterLab's Presentation Mode (larger text) at 1280x720, and without it: no code line,
+    formula or output is wider than its cell (long code lines wrap: scripts/lab/overrides.json)."""
+    page = after_run_all.page
+    assert page.evaluate(CUT) == [], "cut without Presentation Mode"
+    toggle_presentation_mode(page, True)
+    try:
+        after_run_all.scroll_to_top_of_view(after_run_all.cell(6))
+        page.screenshot(path=shots / "07-presentation-mode.png")
+        assert page.evaluate(CUT) == [], "cut in Presentation Mode"
+    finally:
+        toggle_presentation_mode(page, False)
+
+
+def toggle_presentation_mode(page, on):
+    """View > Presentation Mode, through the command palette; wait until it is `on`."""
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+Shift+C")
+    page.keyboard.type("Presentation Mode")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => !!document.querySelector('.jp-mod-presentationMode') === {str(on).lower()}")
+    page.wait_for_timeout(1000)
