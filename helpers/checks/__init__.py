@@ -426,6 +426,15 @@ def unpack(name, value, names, case=None):
     return value
 
 
+def params(name, value, K, D, case=None, label="{}"):
+    """value as (pi, mu, sigma) of shapes (K,), (K, D), (K, D, D), or CheckFailed.  label: how to
+    name each, e.g. "history[3]['{}']"."""
+    value = unpack(name, value, ("pi", "mu", "sigma"), case)
+    shapes = (((K,), "(K,)"), ((K, D), "(K, D)"), ((K, D, D), "(K, D, D)"))
+    return tuple(array(name, v, label.format(what), shape, symbol, case)
+                 for v, what, (shape, symbol) in zip(value, ("pi", "mu", "sigma"), shapes))
+
+
 def mismatch(got, expected, rtol=1e-8, atol=1e-10):
     """Index (tuple) of the first entry of got that is not close to expected, or None."""
     bad = ~np.isclose(got, expected, rtol=rtol, atol=atol)

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from helpers.checks import (reference as reference_of, VISIBLE_SHAPES, HIDDEN_SHAPES, array, call, close, course, fail, fmt, index,
-                            mismatch, mixture, two, unpack)
+from helpers.checks import (HIDDEN_SHAPES, VISIBLE_SHAPES, call, close, course, fail, fmt, index, mismatch, mixture,
+                            params, reference as reference_of, two)
 
 USES = ()
 STATED = "np.unique(x, axis=0)[rng.choice(len(distinct), size=n_clusters, replace=False)]"
@@ -31,12 +31,7 @@ def cases(hidden):
 
 
 def result(f, x, K, rng, reg_covar, case):
-    out = unpack("init_params", call("init_params", f, x, K, rng, reg_covar=reg_covar, case=case),
-                 ("pi", "mu", "sigma"), case)
-    D = x.shape[1]
-    return (array("init_params", out[0], "pi", (K,), "(K,)", case),
-            array("init_params", out[1], "mu", (K, D), "(K, D)", case),
-            array("init_params", out[2], "sigma", (K, D, D), "(K, D, D)", case))
+    return params("init_params", call("init_params", f, x, K, rng, reg_covar=reg_covar, case=case), K, x.shape[1], case)
 
 
 def correctness(f, hidden):

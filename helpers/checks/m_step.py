@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from helpers.checks import (array, call, close, course, fail, fmt, index, mismatch, mixture, problems,
-                            reference as reference_of, two, unpack)
+from helpers.checks import (call, close, course, fail, fmt, index, mismatch, mixture, params, problems,
+                            reference as reference_of, two)
 
 USES = ()
 
@@ -18,11 +18,7 @@ def reference(x, r, reg_covar=1e-6):
 
 
 def result(f, x, r, reg_covar, case):
-    out = unpack("m_step", call("m_step", f, x, r, reg_covar=reg_covar, case=case), ("pi", "mu", "sigma"), case)
-    K, D = r.shape[1], x.shape[1]
-    return (array("m_step", out[0], "pi", (K,), "(K,)", case),
-            array("m_step", out[1], "mu", (K, D), "(K, D)", case),
-            array("m_step", out[2], "sigma", (K, D, D), "(K, D, D)", case))
+    return params("m_step", call("m_step", f, x, r, reg_covar=reg_covar, case=case), r.shape[1], x.shape[1], case)
 
 
 def cases(hidden):

@@ -3,7 +3,7 @@
 import numpy as np
 from scipy.special import logsumexp, softmax
 
-from helpers.checks import (NotRecorded, array, call, close, course, fail, first_line, mixture,
+from helpers.checks import (NotRecorded, array, call, close, course, fail, first_line, mixture, params,
                             reference as reference_of, scalar, two, unpack)
 
 USES = ("e_step", "m_step", "ll", "log_joint", "log_gaussian", "logsumexp_rows")
@@ -51,8 +51,8 @@ def correctness(f, hidden):
             fail("run_em", f"history must be a list with one dict per iteration; got {type(history).__name__}",
                  case=case)
         states = [entry(h, j, begin, case) for j, h in enumerate(history)]
-        log_joints = [valid_log_joint(x, params, j, case) for j, (_, params) in enumerate(states)]
-        for j, (value, params) in enumerate(states):
+        log_joints = [valid_log_joint(x, state, j, case) for j, (_, state) in enumerate(states)]
+        for j, (value, _) in enumerate(states):
             expected = float(np.mean(logsumexp(log_joints[j], axis=1)))     # the reference ll of this entry
             if not np.isclose(value, expected, rtol=1e-9, atol=1e-12):
                 a, b = two(value, expected)
@@ -80,17 +80,14 @@ def entry(h, j, begin, case):
         missing = "it is not a dict" if not isinstance(h, dict) else \
             "it lacks " + ", ".join(repr(k) for k in ("ll", "pi", "mu", "sigma") if k not in h)
         fail("run_em", f"history[{j}] must be a dict with keys 'll', 'pi', 'mu', 'sigma'; {missing}", case=case)
-    K, D = begin[1].shape
-    params = (array("run_em", h["pi"], f"history[{j}]['pi']", (K,), "(K,)", case),
-              array("run_em", h["mu"], f"history[{j}]['mu']", (K, D), "(K, D)", case),
-              array("run_em", h["sigma"], f"history[{j}]['sigma']", (K, D, D), "(K, D, D)", case))
-    return scalar("run_em", h["ll"], case), params
+    state = params("run_em", (h["pi"], h["mu"], h["sigma"]), *begin[1].shape, case, f"history[{j}]['{{}}']")
+    return scalar("run_em", h["ll"], case), state
 
 
-def valid_log_joint(x, params, j, case):
+def valid_log_joint(x, state, j, case):
     """The reference log_joint of history[j]'s parameters, or CheckFailed if they are not a valid mixture."""
     try:
-        return reference_of("log_joint")(x, *params)
+        return reference_of("log_joint")(x, *state)
     except (ValueError, np.linalg.LinAlgError) as exc:
         fail("run_em", f"history[{j}] is not a valid mixture ({first_line(exc)})", case=case)
     except NotRecorded:                                      # the student edition knows EM's own path only
