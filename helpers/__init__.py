@@ -1,9 +1,5 @@
-"""Helpers for the EM notebook (nb07_em.ipynb); the EM maths itself lives in the notebook only.
-
-plotting: the figures; animation: the script-free player; demo: the manual demo, one EM step
-per run of a cell; validate: the input checks every EM function calls first; checks: the
-one-line checks after each exercise, `check("e_step")`; nbload: the notebook's functions for the tests.
-"""
+"""Helpers for nb07_em.ipynb: figures (plotting, animation), the manual demo, input checks (validate),
+the exercises' checks (checks), a loader of the notebook's functions (nbload).  No EM maths here."""
 
 from helpers.animation import animate_em, animation_html
 from helpers.checks import check

@@ -1,8 +1,5 @@
-"""The EM run as an animation that plays in JupyterLab, trusted or not, and in exported HTML.
-
-A JavaScript player (matplotlib's ``to_jshtml``) is dead in an untrusted notebook, whose
-scripts JupyterLab removes; this one needs none (docs/figures.md says how it works).
-"""
+"""The EM run as an animation that plays in JupyterLab, trusted or not (JupyterLab removes an
+untrusted notebook's scripts), and in exported HTML: docs/figures.md says how."""
 
 import base64
 import io
@@ -10,6 +7,7 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import HTML
 from PIL import Image
 
 from helpers.plotting import DPI, default_limits, make_plot, snapshot_title
@@ -80,8 +78,6 @@ _RESTART_SCRIPT = """<script>
 def animation_html(anim):
     """The player of an Animation as ``IPython.display.HTML``: the first frame, a still, in the
     <summary> of a <details>; opened, the animation plays over it; where scripts run, from the start."""
-    from IPython.display import HTML
-
     width, height = anim.css_size
     size = f'width="{width}" height="{height}"'
     first = (f'<img src="{_data_uri(anim.frames[:1])}" {size} style="{_IMG_STYLE}" '
