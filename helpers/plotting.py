@@ -110,9 +110,8 @@ def add_cov_ellipses(ax, mean, cov, color, n_sigmas=SIGMA_LEVELS, linestyle="-",
     for level, n_sigma in enumerate(n_sigmas):
         width, height, angle = ellipse_params(cov, n_sigma)
         patches.append(ax.add_artist(Ellipse(  # add_artist: quicker than add_patch, which updates data limits
-            xy=tuple(mean), width=width, height=height, angle=angle, fill=False, edgecolor=color,
-            linewidth=_ellipse_width(level), linestyle=linestyle, zorder=zorder,
-            path_effects=_halo(_ellipse_width(level) + 2.5))))
+            tuple(mean), width, height, angle=angle, fill=False, edgecolor=color, linewidth=_ellipse_width(level),
+            linestyle=linestyle, zorder=zorder, path_effects=_halo(_ellipse_width(level) + 2.5))))
     return patches
 
 
@@ -128,13 +127,16 @@ def draw_component(ax, k, mean, cov=None, n_sigmas=SIGMA_LEVELS, zorder=3, offse
                                   path_effects=_halo(4))]
 
 
-def _number_offsets(ax, means, distance=18):
-    """Offsets (points) for the numbers of the means (display px): each on the side farthest from
-    the other means and numbers, inside the Axes if possible, so it is nearest its own mean."""
-    scale = ax.figure.dpi / 72
-    step = distance * scale
+def draw_components(ax, mu, sigma=None, distance=18):
+    """Every component: the broadest ellipses first (none hides a smaller one); a marker drawn over
+    another is drawn smaller, so both show; each number ``distance`` points from its mean on the side
+    farthest from the other means and numbers, inside the Axes if possible: nearest its own mean."""
+    mu = np.asarray(mu, dtype=float)
+    ax.apply_aspect()
+    means, scale = ax.transData.transform(mu), ax.figure.dpi / 72  # display px, px per point
+    step, inner = distance * scale, ax.bbox.padded(-14 * scale)
+    placed = []  # the numbers' places, in the order of the means
     directions = [np.array([np.cos(a), np.sin(a)]) for a in np.radians([45, 135, 315, 225, 90, 0, 270, 180])]
-    inner, placed = ax.bbox.padded(-14 * scale), []
     for k, mean in enumerate(means):
         others = np.delete(means, k, axis=0)
 
@@ -145,30 +147,19 @@ def _number_offsets(ax, means, distance=18):
             return nearest > 1.4 * step, bool(inner.contains(*at)), min(nearest, clear, 3 * step)
 
         placed.append(mean + step * max(directions, key=score))  # of equal scores, the first: upper right
-    return [tuple((at - mean) / scale) for at, mean in zip(placed, means)]
-
-
-def draw_components(ax, mu, sigma=None):
-    """Every component: the broadest ellipses first (none hides a smaller one); each number
-    away from the other means; a marker drawn over another is drawn smaller, so both show."""
-    mu = np.asarray(mu, dtype=float)
     order = range(len(mu)) if sigma is None else np.argsort(-np.linalg.det(sigma), kind="stable")
-    ax.apply_aspect()
-    means = ax.transData.transform(mu)
-    offsets = _number_offsets(ax, means)
     for rank, k in enumerate(order):
-        covered = sum(np.linalg.norm(means[k] - means[j]) < 12 * ax.figure.dpi / 72 for j in order[:rank])
+        covered = sum(np.linalg.norm(means[k] - means[j]) < 12 * scale for j in order[:rank])
         draw_component(ax, int(k), mu[k], None if sigma is None else sigma[k], zorder=3 + 0.01 * rank,
-                       offset=offsets[k], size=15 * 0.6**covered)
+                       offset=tuple((placed[k] - means[k]) / scale), size=15 * 0.6**covered)
     ax.set_gid("components")
 
 
 def key_handles(n_components, ellipses=True, unsure=False):
     """Key entries for what is drawn: the components, then the ellipse levels, the grey points."""
-    handles = [Line2D([], [], color=COLORS[k % len(COLORS)], marker=MARKERS[k % len(MARKERS)],
-                      markersize=12, markeredgecolor="white", label=str(k),
-                      linestyle=LINESTYLES[k % len(LINESTYLES)] if ellipses else "none")
-               for k in range(n_components)]
+    handles = [Line2D([], [], color=COLORS[k % len(COLORS)], marker=MARKERS[k % len(MARKERS)], markersize=12,
+                      markeredgecolor="white", linestyle=LINESTYLES[k % len(LINESTYLES)] if ellipses else "none",
+                      label=str(k)) for k in range(n_components)]
     if ellipses:
         handles += [Line2D([], [], color=DATA_GREY, linewidth=_ellipse_width(i),
                            label=f"{n:g}σ: {100 * mass_within(n):.0f}%") for i, n in enumerate(SIGMA_LEVELS)]
@@ -280,7 +271,8 @@ def plot_panels(x, panels, ncols=None, limits=None, left=_LEFT):
 
     panels: dicts with a "title" and any of make_plot's "r", "labels", "mu", "sigma", "ll", and "x"
     (default x).  ncols: room for this many panels (default: as many as given).  limits: the shared
-    view (default: all panels').  Returns (figure, 1 x ncols array of Axes).
+    view (default: all panels').  left: the left margin, CSS px (below _LEFT: no y tick labels).
+    Returns (figure, 1 x ncols array of Axes).
     """
     limits = limits or _union([default_limits(p.get("x", x), p.get("mu"), p.get("sigma")) for p in panels])
     key = _key_rows(panels)
