@@ -1,12 +1,5 @@
-"""The EM run as an animation that plays in JupyterLab, trusted or not, and in exported HTML.
-
-JupyterLab shows a just-opened notebook's outputs as *untrusted* HTML and removes every
-<script>, so a JavaScript player (matplotlib's ``to_jshtml``) is dead there.  This one needs
-no script: the first frame is a still image in the <summary> of a <details>; a click opens
-it and an animated WebP plays exactly over the still; a click on the line below closes it.
-Frames are make_plot's figure at twice the CSS pixels, stored losslessly.  Where scripts
-run, a few lines restart the animation each time the player opens.
-"""
+"""The EM run as an animation that plays in JupyterLab, trusted or not (JupyterLab removes an
+untrusted notebook's scripts), and in exported HTML: docs/figures.md says how."""
 
 import base64
 import io
@@ -14,6 +7,7 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import HTML
 from PIL import Image
 
 from helpers.plotting import DPI, default_limits, make_plot, snapshot_title
@@ -46,33 +40,14 @@ def frame_figures(x, snapshots):
 
 
 def animate_em(x, snapshots, interval=600, hold=3000, scale=2):
-    """One frame per snapshot, each shown for ``interval`` ms, the last for ``hold`` ms, at
-    ``scale`` image pixels per CSS pixel.  Returns an Animation; show it with animation_html.
-
-    What stays (axes, grid, key) is drawn once and kept; each frame draws only what moves
-    over it, in the order the Axes would: exactly make_plot's own figure when the grid lies below
-    the points (use_class_style).
-    """
+    """One frame per snapshot, make_plot's figure at ``scale`` image pixels per CSS pixel, each
+    shown for ``interval`` ms, the last for ``hold`` ms.  Returns an Animation for animation_html."""
     if not snapshots:
         raise ValueError("animate_em needs at least one snapshot")
-    frames, kept = [], None
+    frames = []
     for fig in frame_figures(x, snapshots):
-        ax = fig.axes[0]
-        order = {id(artist): i for i, artist in enumerate(ax.get_children())}
-        moving = sorted([*ax.collections, *ax.lines, *ax.patches, *ax.texts, ax.title],
-                        key=lambda artist: (artist.get_zorder(), order.get(id(artist), 0)))
-        key = [text.get_text() for text in ax.get_legend().get_texts()]
-        if kept is None or kept[0] != key:  # the first frame, or one whose key differs
-            fig.set_dpi(scale * DPI)
-            for artist in moving:
-                artist.set_visible(False)
-            fig.canvas.draw()
-            kept = key, fig.canvas.copy_from_bbox(fig.bbox)
-            for artist in moving:
-                artist.set_visible(True)
-        fig.canvas.restore_region(kept[1])
-        for artist in moving:
-            ax.draw_artist(artist)
+        fig.set_dpi(scale * DPI)
+        fig.canvas.draw()
         frames.append(Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert("RGB"))
     plt.close(fig)  # drawn into the frames: not to be shown again as a still
     durations = [interval] * (len(frames) - 1) + [hold]
@@ -101,9 +76,8 @@ _RESTART_SCRIPT = """<script>
 
 
 def animation_html(anim):
-    """The player of an Animation (see this module's docstring), as ``IPython.display.HTML``."""
-    from IPython.display import HTML
-
+    """The player of an Animation as ``IPython.display.HTML``: the first frame, a still, in the
+    <summary> of a <details>; opened, the animation plays over it; where scripts run, from the start."""
     width, height = anim.css_size
     size = f'width="{width}" height="{height}"'
     first = (f'<img src="{_data_uri(anim.frames[:1])}" {size} style="{_IMG_STYLE}" '

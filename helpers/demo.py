@@ -1,11 +1,6 @@
-"""The manual demo: one EM step per run of a cell, drawn in place in the figure above it.
-
-The notebook's start cell makes ``demo = ManualDemo(x, pi0, mu0, sigma0, e_step, ll)``; the step
-cell holds the student's two lines (the E-step into ``demo.r``, the M-step into ``demo.pi``,
-``demo.mu``, ``demo.sigma``) and ``demo.show()``, which redraws the figure in place and says when
-EM has converged.  The demo keeps its own state, so cells further down (run_em, restarts) do
-not disturb it, and running the start cell again starts over.
-"""
+"""The manual demo: ``demo = ManualDemo(x, pi0, mu0, sigma0, e_step, ll)``, then one EM step per run
+of a cell (the E-step into ``demo.r``, the M-step into ``demo.pi``, ``demo.mu``, ``demo.sigma``, then
+``demo.show()``), drawn in place.  Its own state: cells further down do not disturb it."""
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -24,9 +19,8 @@ class ManualDemo:
         self.step, self.ll, self.converged = 0, ll(x, pi, mu, sigma), False
         self._drawn = self._state()
         # 756 x 418 px, so that this figure and the step cell below it fit on a 720p screen together
-        self.fig, self.ax = plt.subplots(figsize=(10.5, 5.8), dpi=72)
-        self.fig.subplots_adjust(right=0.72)                # room for the key
-        plt.close(self.fig)                                 # shown by display() below, not by itself
+        self.fig, self.ax = plt.subplots(figsize=(10.5, 5.8), dpi=72, layout="constrained")
+        plt.close(self.fig)  # shown by display() below, not by itself
         self.view = display(self._draw(), display_id=True)
 
     def _state(self):

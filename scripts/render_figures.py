@@ -1,9 +1,8 @@
 """Save every figure of an executed notebook as a PNG, to look at, also as seen with CVD.
 
 Usage:  python scripts/render_figures.py [NOTEBOOK] [--outdir DIR] [--execute] [--cvd]
-
-Reads the notebook's stored figures (PNG outputs, each frame of the player), or runs a copy
-first (--execute); --cvd adds each as seen with deuteranomaly, protanomaly and tritanomaly.
+Reads the stored figures (PNG outputs, each frame of the player) or, with --execute, runs a copy
+first; --cvd adds each as seen with deuteranomaly, protanomaly and tritanomaly.
 """
 
 import argparse
@@ -24,22 +23,20 @@ CVD_TYPES = ("deuteranomaly", "protanomaly", "tritanomaly")
 def figures(nb):
     """Yield (name, PIL image, CSS width, CSS height, alt text) for every stored figure."""
     for index, cell in enumerate(nb.cells):
-        pngs = [out for out in cell.get("outputs", []) if "image/png" in out.get("data", {})]
-        for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            if "image/png" in data:
-                meta = out.get("metadata", {}).get("image/png", {})
-                image = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
-                number = f"-{pngs.index(out) + 1}" if len(pngs) > 1 else ""
-                yield (f"cell-{index:02d}{number}", image, meta.get("width", image.width),
-                       meta.get("height", image.height), meta.get("alt", ""))
-            for tag in re.findall(r"<img [^>]*>", data.get("text/html", "")):
-                uri, width, height, alt = (re.search(rf'{key}="([^"]*)"', tag).group(1)
-                                           for key in ("src", "width", "height", "alt"))
-                image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+        outputs = cell.get("outputs", [])
+        pngs = [out for out in outputs if "image/png" in out.get("data", {})]
+        for number, out in enumerate(pngs, 1):
+            meta = out.get("metadata", {}).get("image/png", {})
+            image = Image.open(io.BytesIO(base64.b64decode(out["data"]["image/png"])))
+            name = f"cell-{index:02d}" + (f"-{number}" if len(pngs) > 1 else "")
+            yield name, image, meta.get("width", image.width), meta.get("height", image.height), meta.get("alt", "")
+        for tag in re.findall(r"<img [^>]*>", "".join(out.get("data", {}).get("text/html", "") for out in outputs)):
+            uri, width, height, alt = (re.search(rf'{key}="([^"]*)"', tag).group(1)
+                                       for key in ("src", "width", "height", "alt"))
+            image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+            if getattr(image, "n_frames", 1) > 1:  # the animation: every frame
                 for i, frame in enumerate(ImageSequence.Iterator(image)):
-                    if getattr(image, "n_frames", 1) > 1:  # the animation: every frame
-                        yield f"cell-{index:02d}-frame-{i}", frame.convert("RGB"), int(width), int(height), alt
+                    yield f"cell-{index:02d}-frame-{i}", frame.convert("RGB"), int(width), int(height), alt
 
 
 def main():
