@@ -12,11 +12,11 @@ import html
 import re
 from pathlib import Path
 
-import nbformat
 from latex2mathml.converter import convert
 from nbconvert import HTMLExporter
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.preprocessors import ExecutePreprocessor
+from nbconvert.writers import FilesWriter
 
 HERE = Path(__file__).resolve().parent
 MARKER = re.compile(r"^[ \t]*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)[ \t]*\n?", re.MULTILINE)
@@ -96,20 +96,17 @@ def prepare(nb):
     return nb
 
 
-def export(notebook, outdir, run=False, exporter=None, arrange=lambda nb: nb):
-    """Write outdir/<name>.html (or, given the slides' exporter and arrangement, <name>.slides.html),
-    having first run the notebook in a fresh kernel from its own folder if `run`; return its path."""
-    notebook, outdir = Path(notebook).resolve(), Path(outdir)
-    nb = nbformat.read(notebook, as_version=4)
-    if run:
-        ExecutePreprocessor(kernel_name="python3").preprocess(nb, {"metadata": {"path": str(notebook.parent)}})
-    exporter = exporter or HTMLExporter(template_name="handout", extra_template_basedirs=[str(HERE)],
-                                        filters={"markdown2html": markdown_to_html})
-    body, _ = exporter.from_notebook_node(arrange(prepare(nb)), {"metadata": {"name": notebook.stem}})
-    outdir.mkdir(parents=True, exist_ok=True)
-    page = outdir / f"{notebook.stem}{exporter.file_extension}"
-    page.write_text(body, encoding="utf-8")
-    return page
+def export(notebook, outdir, run=False, exporter=HTMLExporter, template="handout", steps=(), **traits):
+    """Write outdir/<name>.html (or, given the slides' exporter, template and steps, <name>.slides.html) of
+    the notebook, run first in a fresh kernel from its own folder if `run`, then prepared, then given to
+    each of `steps`: nbconvert's preprocessors, which run before the template's own; return its path."""
+    steps = [lambda nb, resources, step=step: (step(nb), resources) for step in (prepare, *steps)]
+    steps = ([ExecutePreprocessor()] if run else []) + steps
+    exporter = exporter(template_name=template, extra_template_basedirs=[str(HERE)], preprocessors=steps,
+                        extra_template_paths=[str(HERE / "handout")],  # shared.j2, for the slides
+                        filters={"markdown2html": markdown_to_html}, **traits)
+    body, resources = exporter.from_filename(str(Path(notebook).resolve()))
+    return FilesWriter(build_directory=str(outdir)).write(body, resources, notebook_name=Path(notebook).stem)
 
 
 def main():

@@ -2,10 +2,9 @@
 
     python scripts/make_slides.py [--no-execute] nb07_em.ipynb build/slides
 
-The notebook is run and prepared as for the handout (scripts/export_html.py), cut into paragraphs
-and one figure per cell, and laid out on 1280 x 720 slides (scale 1 on a 720p projector, so each
-figure at its own size) by assign_slides.  reveal.js comes from the npm package that `make slides`
-installs beside the deck: nothing is fetched from the web.
+The notebook is prepared as the handout is (scripts/export_html.py), cut into paragraphs and single
+figures, and laid out on 1280 x 720 slides by assign_slides.  reveal.js is the npm package that
+`make slides` installs beside the deck: nothing is fetched from the web.
 """
 
 import argparse
@@ -15,7 +14,7 @@ from pathlib import Path
 from nbconvert import SlidesExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from export_html import HERE, export, markdown_to_html
+from export_html import export
 
 ROOM = 640  # px of a slide for cells
 DISPLAY = re.compile(r"\$\$.*?\$\$", re.DOTALL)
@@ -71,36 +70,32 @@ def split_cells(nb):
             continue
         outputs = cell.get("outputs", [])
         cuts = [i for i, output in enumerate(outputs) if is_figure(output)][1:] + [len(outputs)]
-        cell.outputs = outputs[:cuts[0]]
-        cells.append(cell)
-        for start, end in zip(cuts, cuts[1:]):
-            cells.append(new_code_cell(outputs=outputs[start:end], metadata={"transient": {"remove_source": True}}))
+        cells += [cell] + [new_code_cell(outputs=outputs[start:end], metadata={"transient": {"remove_source": True}})
+                           for start, end in zip(cuts, cuts[1:])]
+        del outputs[cuts[0]:]  # the first figure stays with the code
     nb.cells = cells
     return nb
 
 
 def assign_slides(nb):
     """Set each cell's slideshow.slide_type: 'slide' at a level-1 or 2 heading; 'subslide' (below, reached
-    with the down arrow or Space) at a level-3 heading unless only headings precede it on the slide, or
-    where the cells after it on the slide would not fit with it, or a figure would join another; else '-'.
-    Slides are filled from their end, so that a figure keeps the text before it; a figure that would not
-    fit with its code is shown without it."""
+    with the down arrow or Space) at a level-3 heading unless right after another heading, and where the
+    cells after it on its slide would not fit with it, or a figure would join another; else '-'.  Slides
+    fill from their end, so that a figure keeps the text before it; a figure too tall with its code
+    is shown without it."""
     below, figure_below = 0, False  # the cells after this one on its slide: their height, has one a figure
-    for i in reversed(range(len(nb.cells))):
-        cell = nb.cells[i]
+    for i, cell in reversed(list(enumerate(nb.cells))):
         level, figure = heading_level(cell), any(map(is_figure, cell.get("outputs", [])))
         if figure and height(cell) > ROOM:
             cell.metadata["transient"] = {"remove_source": True}
         if below and (below + height(cell) > ROOM or figure and figure_below):
             nb.cells[i + 1].metadata["slideshow"] = {"slide_type": "subslide"}
             below, figure_below = 0, False
-        kind = "-"
-        if level in (1, 2):
-            kind = "slide"
-        elif level == 3 and not (i and heading_level(nb.cells[i - 1])):
-            kind = "subslide"
+        kind = {0: "-", 1: "slide", 2: "slide", 3: "subslide"}[level]
+        if level == 3 and i and heading_level(nb.cells[i - 1]):
+            kind = "-"
         cell.metadata["slideshow"] = {"slide_type": kind}
-        below, figure_below = (0, False) if kind != "-" else (below + height(cell), figure_below or figure)
+        below, figure_below = (below + height(cell), figure_below or figure) if kind == "-" else (0, False)
     return nb
 
 
@@ -112,11 +107,8 @@ def main():
     args = parser.parse_args()
     if not (Path(args.out_dir) / "node_modules/reveal.js/dist/reveal.js").is_file():
         parser.error(f"reveal.js is not installed in {args.out_dir}/node_modules: `make slides` installs it")
-    exporter = SlidesExporter(template_name="slides", extra_template_basedirs=[str(HERE)],
-                              extra_template_paths=[str(HERE / "handout")],  # for shared.j2
-                              filters={"markdown2html": markdown_to_html},
-                              reveal_url_prefix="node_modules/reveal.js", reveal_theme="white")  # its fonts come with reveal.js
-    deck = export(args.notebook, args.out_dir, not args.no_execute, exporter, lambda nb: assign_slides(split_cells(nb)))
+    deck = export(args.notebook, args.out_dir, not args.no_execute, SlidesExporter, "slides", [split_cells, assign_slides],
+                  reveal_url_prefix="node_modules/reveal.js", reveal_theme="white")  # its fonts come with reveal.js
     print(f"wrote {deck}")
 
 
