@@ -2,9 +2,8 @@
 
     python scripts/export_html.py [--execute] NOTEBOOK [OUTDIR]    (OUTDIR: build/ by default)
 
-Formulas become MathML here (browsers draw it without a script), figures and the animation player
-are data URIs, nbgrader's marker lines are left out, and every image gets alt text.  --execute first
-runs the notebook in a fresh kernel.  scripts/make_slides.py builds the slides with the same pieces.
+Formulas become MathML (browsers draw it with no script), figures and the animation player data URIs;
+nbgrader's marker lines are left out and every image has alt text.  --execute first runs the notebook.
 """
 
 import argparse
@@ -37,12 +36,11 @@ MATHML_FIXES = {
 
 
 def tex_to_mathml(tex, display=False):
-    """One TeX formula as a MathML <math> element."""
+    """One TeX formula as a MathML <math> element, without xmlns: HTML puts <math> in MathML's namespace
+    by itself, while nbconvert's heading anchors (made with an XML parser) would make it <ns0:math>."""
     for old, new in TEX_FIXES.items():
         tex = tex.replace(old, new)
     mathml = convert(tex, display="block" if display else "inline")
-    # HTML puts <math> in MathML's namespace by itself; with the attribute, nbconvert's
-    # heading anchors (which go through an XML parser) would turn it into <ns0:math>.
     mathml = mathml.replace(' xmlns="http://www.w3.org/1998/Math/MathML"', "", 1)
     for pattern, replacement in MATHML_FIXES.items():
         mathml = re.sub(pattern, replacement, mathml)
@@ -76,9 +74,8 @@ def first_sentence(markdown):
 
 
 def prepare(nb):
-    """The notebook without nbgrader's marker lines, and with alt text on every image: where it has
-    none, the sentence introducing its cell, in the output's metadata (the templates write it out),
-    or in the <img> tags of an HTML output (the animation player's)."""
+    """The notebook without nbgrader's marker lines, with alt text on every image that has none: the sentence
+    introducing its cell, in the output's metadata (which the templates write out) or in HTML's <img> tags."""
     alt = "Figure"
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -97,9 +94,8 @@ def prepare(nb):
 
 
 def export(notebook, outdir, run=False, exporter=HTMLExporter, template="handout", steps=(), **traits):
-    """Write outdir/<name>.html (or, given the slides' exporter, template and steps, <name>.slides.html) of
-    the notebook, run first in a fresh kernel from its own folder if `run`, then prepared, then given to
-    each of `steps`: nbconvert's preprocessors, which run before the template's own; return its path."""
+    """Write the notebook, run (if `run`, in a fresh kernel from its folder), prepared, then changed by `steps`
+    (before the template's preprocessors), to outdir/<name>.html or the exporter's extension; return its path."""
     steps = [lambda nb, resources, step=step: (step(nb), resources) for step in (prepare, *steps)]
     steps = ([ExecutePreprocessor()] if run else []) + steps
     exporter = exporter(template_name=template, extra_template_basedirs=[str(HERE)], preprocessors=steps,

@@ -1,10 +1,7 @@
 """Write the notebook as reveal.js slides that work offline: `make slides`.
 
-    python scripts/make_slides.py [--no-execute] nb07_em.ipynb build/slides
-
-The notebook is prepared as the handout is (scripts/export_html.py), cut into paragraphs and single
-figures, and laid out on 1280 x 720 slides by assign_slides.  reveal.js is the npm package that
-`make slides` installs beside the deck: nothing is fetched from the web.
+The notebook is prepared as the handout is (scripts/export_html.py), cut into paragraphs and single figures,
+and laid out on 1280 x 720 slides by assign_slides, in out_dir, where `make slides` installs reveal.js (npm).
 """
 
 import argparse
@@ -17,7 +14,10 @@ from nbformat.v4 import new_code_cell, new_markdown_cell
 from export_html import export
 
 ROOM = 640  # px of a slide for cells
+NO_CODE = {"remove_source": True}  # as a cell's metadata.transient: nbconvert's templates leave out its code
 DISPLAY = re.compile(r"\$\$.*?\$\$", re.DOTALL)
+# A paragraph: text up to a blank line, with display formulas and code blocks (```) whole.
+PARAGRAPH = re.compile(r"(?:\$\$.*?\$\$|```.*?```|.)+?(?=\n[ \t]*\n|\Z)", re.DOTALL)
 
 
 def heading_level(cell):
@@ -39,15 +39,15 @@ def lines(text, width):
 def height(cell):
     """A rough height in px of a cell on a slide, as measured in Chromium: 26 px a line of text, 23 a
     line of code or printed output, 80 a display formula, 100 a table row, a figure its own height."""
+    if heading_level(cell):
+        return 70
     if cell.cell_type == "markdown":
-        text = DISPLAY.sub("", cell.source)
-        return 70 if heading_level(cell) else 26 * lines(text, 100) + 80 * len(DISPLAY.findall(cell.source)) + 20
-    hidden = cell.metadata.get("transient", {}).get("remove_source")
-    total = 0 if hidden else 23 * len(cell.source.splitlines()) + 30
-    for output in cell.outputs:
-        data, page = output.get("data", {}), output.get("data", {}).get("text/html", "")
+        return 26 * lines(DISPLAY.sub("", cell.source), 100) + 80 * len(DISPLAY.findall(cell.source)) + 20
+    total = 0 if cell.metadata.get("transient") == NO_CODE else 23 * len(cell.source.splitlines()) + 30
+    for output in cell.get("outputs", []):
+        page = output.get("data", {}).get("text/html", "")
         total += 23 * lines(output.get("text", ""), 60) + 100 * page.count("<tr")
-        if "image/png" in data:  # a figure with no size stored is taken to fill the slide
+        if "image/png" in output.get("data", {}):  # a figure with no size stored is taken to fill the slide
             total += output.metadata.get("image/png", {}).get("height", ROOM)
         if player := re.search(r'<img[^>]*\sheight="(\d+)"', page):  # its first frame, a line below
             total += int(player[1]) + 26
@@ -60,17 +60,11 @@ def split_cells(nb):
     cells = []
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            parts = []
-            for part in re.split(r"\n[ \t]*\n", cell.source.strip()):
-                if parts and (parts[-1].count("$$") % 2 or parts[-1].count("```") % 2):
-                    parts[-1] += "\n\n" + part  # inside a display formula or a code block
-                else:
-                    parts.append(part)
-            cells += map(new_markdown_cell, parts)
+            cells += [new_markdown_cell(part) for part in map(str.strip, PARAGRAPH.findall(cell.source)) if part]
             continue
         outputs = cell.get("outputs", [])
         cuts = [i for i, output in enumerate(outputs) if is_figure(output)][1:] + [len(outputs)]
-        cells += [cell] + [new_code_cell(outputs=outputs[start:end], metadata={"transient": {"remove_source": True}})
+        cells += [cell] + [new_code_cell(outputs=outputs[start:end], metadata={"transient": NO_CODE})
                            for start, end in zip(cuts, cuts[1:])]
         del outputs[cuts[0]:]  # the first figure stays with the code
     nb.cells = cells
@@ -81,19 +75,17 @@ def assign_slides(nb):
     """Set each cell's slideshow.slide_type: 'slide' at a level-1 or 2 heading; 'subslide' (below, reached
     with the down arrow or Space) at a level-3 heading unless right after another heading, and where the
     cells after it on its slide would not fit with it, or a figure would join another; else '-'.  Slides
-    fill from their end, so that a figure keeps the text before it; a figure too tall with its code
-    is shown without it."""
+    fill from their end, so a figure keeps the text before it; a figure too tall with its code loses it."""
     below, figure_below = 0, False  # the cells after this one on its slide: their height, has one a figure
     for i, cell in reversed(list(enumerate(nb.cells))):
         level, figure = heading_level(cell), any(map(is_figure, cell.get("outputs", [])))
         if figure and height(cell) > ROOM:
-            cell.metadata["transient"] = {"remove_source": True}
+            cell.metadata["transient"] = dict(NO_CODE)
         if below and (below + height(cell) > ROOM or figure and figure_below):
             nb.cells[i + 1].metadata["slideshow"] = {"slide_type": "subslide"}
             below, figure_below = 0, False
-        kind = {0: "-", 1: "slide", 2: "slide", 3: "subslide"}[level]
-        if level == 3 and i and heading_level(nb.cells[i - 1]):
-            kind = "-"
+        after_heading = i > 0 and heading_level(nb.cells[i - 1])
+        kind = {1: "slide", 2: "slide", 3: "-" if after_heading else "subslide"}.get(level, "-")
         cell.metadata["slideshow"] = {"slide_type": kind}
         below, figure_below = (below + height(cell), figure_below or figure) if kind == "-" else (0, False)
     return nb
@@ -102,14 +94,14 @@ def assign_slides(nb):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebook")
-    parser.add_argument("out_dir")
+    parser.add_argument("out_dir", help="the folder with reveal.js in node_modules/ (make slides: build/slides)")
     parser.add_argument("--no-execute", action="store_true", help="use the stored outputs")
     args = parser.parse_args()
     if not (Path(args.out_dir) / "node_modules/reveal.js/dist/reveal.js").is_file():
         parser.error(f"reveal.js is not installed in {args.out_dir}/node_modules: `make slides` installs it")
-    deck = export(args.notebook, args.out_dir, not args.no_execute, SlidesExporter, "slides", [split_cells, assign_slides],
-                  reveal_url_prefix="node_modules/reveal.js", reveal_theme="white")  # its fonts come with reveal.js
-    print(f"wrote {deck}")
+    print("wrote", export(args.notebook, args.out_dir, not args.no_execute, SlidesExporter, "slides",
+                          [split_cells, assign_slides], reveal_url_prefix="node_modules/reveal.js",
+                          reveal_theme="white"))  # a theme whose fonts come with reveal.js
 
 
 if __name__ == "__main__":
