@@ -19,6 +19,7 @@ from nbconvert.writers import FilesWriter
 
 HERE = Path(__file__).resolve().parent
 MARKER = re.compile(r"^[ \t]*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)[ \t]*\n?", re.MULTILINE)
+NO_ALT = re.compile(r"<img(?![^>]*\balt=)")  # an <img> tag without alt text
 
 # TeX that latex2mathml converts to MathML a browser draws badly, rewritten first: \! becomes a
 # space MathML Core does not know, "=:" two signs, and aligned's "&" a letter (align* is a table).
@@ -88,14 +89,13 @@ def prepare(nb):
                 metadata = output.setdefault("metadata", {}).setdefault(mime, {})
                 metadata["alt"] = metadata.get("alt") or alt
             if "text/html" in data:
-                data["text/html"] = re.sub(r"<img(?![^>]*\balt=)", f'<img alt="{html.escape(alt)}"',
-                                           data["text/html"])
+                data["text/html"] = NO_ALT.sub(f'<img alt="{html.escape(alt)}"', data["text/html"])
     return nb
 
 
 def export(notebook, outdir, run=False, exporter=HTMLExporter, template="handout", steps=(), **traits):
-    """Write the notebook, run (if `run`, in a fresh kernel from its folder), prepared, then changed by `steps`
-    (before the template's preprocessors), to outdir/<name>.html or the exporter's extension; return its path."""
+    """Write outdir/<name>.html (or the exporter's extension) and return its path: the notebook run if `run`
+    (fresh kernel, its own folder), prepared, then changed by `steps`, before the template's preprocessors."""
     steps = [lambda nb, resources, step=step: (step(nb), resources) for step in (prepare, *steps)]
     steps = ([ExecutePreprocessor()] if run else []) + steps
     exporter = exporter(template_name=template, extra_template_basedirs=[str(HERE)], preprocessors=steps,

@@ -79,12 +79,12 @@ def assign_slides(nb):
     below, figure_below = 0, False  # the cells after this one on its slide: their height, has one a figure
     for i, cell in reversed(list(enumerate(nb.cells))):
         level, figure = heading_level(cell), any(map(is_figure, cell.get("outputs", [])))
+        after_heading = i > 0 and heading_level(nb.cells[i - 1])  # then room is kept for that heading
         if figure and height(cell) > ROOM:
             cell.metadata["transient"] = dict(NO_CODE)
-        if below and (below + height(cell) > ROOM or figure and figure_below):
+        if below and (below + height(cell) + (70 if after_heading else 0) > ROOM or figure and figure_below):
             nb.cells[i + 1].metadata["slideshow"] = {"slide_type": "subslide"}
             below, figure_below = 0, False
-        after_heading = i > 0 and heading_level(nb.cells[i - 1])
         kind = {1: "slide", 2: "slide", 3: "-" if after_heading else "subslide"}.get(level, "-")
         cell.metadata["slideshow"] = {"slide_type": kind}
         below, figure_below = (below + height(cell), figure_below or figure) if kind == "-" else (0, False)
