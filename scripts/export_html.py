@@ -1,10 +1,7 @@
-"""Write a notebook as one HTML page that needs nothing beside it, the handout: `make run`.
-
-    python scripts/export_html.py [--execute] NOTEBOOK [OUTDIR]    (OUTDIR: build/ by default)
+"""Write a notebook as one HTML page that needs nothing beside it, the handout: `make run`, or see --help.
 
 Formulas become MathML (browsers draw it with no script), figures and the animation player data URIs;
-nbgrader's marker lines are left out and every image has alt text.  --execute first runs the notebook.
-"""
+nbgrader's marker lines are left out and every image has alt text."""
 
 import argparse
 import html
@@ -24,10 +21,11 @@ NO_ALT = re.compile(r"<img(?![^>]*\balt=)")  # an <img> tag without alt text
 # TeX that latex2mathml converts to MathML a browser draws badly, rewritten first: \! becomes a
 # space MathML Core does not know, "=:" two signs, and aligned's "&" a letter (align* is a table).
 TEX_FIXES = {r"\!": "", "=:": r"\eqqcolon", r"{aligned}": r"{align*}"}
-# Then its MathML, where a browser would space or size it unlike TeX, in turn: a thin space after
-# \log and the like; the bars of \lvert and \lVert, and "/", neither stretched nor spaced like an
-# operator; \infty a symbol, not an operator; a minus sign after = , ( [ ≈ or → a sign, not a subtraction.
+# Then its MathML, in turn: no xmlns (HTML puts <math> in MathML's namespace itself; nbconvert's heading anchors,
+# made with an XML parser, would write <ns0:math>); a thin space after \log and the like; the bars of \lvert,
+# \lVert and "/" neither stretched nor spaced as operators; \infty a symbol; a minus after = , ( [ ≈ → a sign.
 MATHML_FIXES = {
+    r' xmlns="http://www.w3.org/1998/Math/MathML"': "",
     r"(<mi>(?:log|exp|ln|det|tr)</mi>)(?!<mo)": r'\1<mspace width="0.167em"></mspace>',
     r"<mo>(&#x0007C;|&#x02016;|&#x0002F;)</mo>": r'<mo stretchy="false" lspace="0" rspace="0">\1</mo>',
     r"<mo>&#x0221E;</mo>": "<mi>&#x0221E;</mi>",
@@ -37,12 +35,10 @@ MATHML_FIXES = {
 
 
 def tex_to_mathml(tex, display=False):
-    """One TeX formula as a MathML <math> element, without xmlns: HTML puts <math> in MathML's namespace
-    by itself, while nbconvert's heading anchors (made with an XML parser) would make it <ns0:math>."""
+    """One TeX formula as a MathML <math> element."""
     for old, new in TEX_FIXES.items():
         tex = tex.replace(old, new)
     mathml = convert(tex, display="block" if display else "inline")
-    mathml = mathml.replace(' xmlns="http://www.w3.org/1998/Math/MathML"', "", 1)
     for pattern, replacement in MATHML_FIXES.items():
         mathml = re.sub(pattern, replacement, mathml)
     return mathml
@@ -97,10 +93,9 @@ def export(notebook, outdir, run=False, exporter=HTMLExporter, template="handout
     """Write outdir/<name>.html (or the exporter's extension) and return its path: the notebook run if `run`
     (fresh kernel, its own folder), prepared, then changed by `steps`, before the template's preprocessors."""
     steps = [lambda nb, resources, step=step: (step(nb), resources) for step in (prepare, *steps)]
-    steps = ([ExecutePreprocessor()] if run else []) + steps
-    exporter = exporter(template_name=template, extra_template_basedirs=[str(HERE)], preprocessors=steps,
-                        extra_template_paths=[str(HERE / "handout")],  # shared.j2, for the slides
-                        filters={"markdown2html": markdown_to_html}, **traits)
+    exporter = exporter(template_name=template, preprocessors=([ExecutePreprocessor()] if run else []) + steps,
+                        extra_template_basedirs=[str(HERE)], extra_template_paths=[str(HERE / "handout")],
+                        filters={"markdown2html": markdown_to_html}, **traits)  # handout/shared.j2: for both
     body, resources = exporter.from_filename(str(Path(notebook).resolve()))
     return FilesWriter(build_directory=str(outdir)).write(body, resources, notebook_name=Path(notebook).stem)
 

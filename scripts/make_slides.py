@@ -1,8 +1,7 @@
 """Write the notebook as reveal.js slides that work offline: `make slides`.
 
-The notebook is prepared as the handout is (scripts/export_html.py), cut into paragraphs and single figures,
-and laid out on 1280 x 720 slides by assign_slides, in out_dir, where `make slides` installs reveal.js (npm).
-"""
+Prepared as the handout (scripts/export_html.py), cut into paragraphs and single figures, laid out on
+1280 x 720 slides by assign_slides, in out_dir, where `make slides` installs reveal.js from npm."""
 
 import argparse
 import re
@@ -31,6 +30,10 @@ def is_figure(output):
     return "image/png" in output.get("data", {}) or "<img" in output.get("data", {}).get("text/html", "")
 
 
+def has_figure(cell):
+    return any(map(is_figure, cell.get("outputs", [])))
+
+
 def lines(text, width):
     """The lines that text takes, `width` characters to a line (blank lines left out)."""
     return sum(1 + len(line) // width for line in text.splitlines() if line.strip())
@@ -38,11 +41,10 @@ def lines(text, width):
 
 def height(cell):
     """A rough height in px of a cell on a slide, as measured in Chromium: 26 px a line of text, 23 a
-    line of code or printed output, 80 a display formula, 100 a table row, a figure its own height."""
-    if heading_level(cell):
-        return 70
-    if cell.cell_type == "markdown":
-        return 26 * lines(DISPLAY.sub("", cell.source), 100) + 80 * len(DISPLAY.findall(cell.source)) + 20
+    line of code or printed output, 80 a display formula, 100 a table row, and a figure its own height."""
+    if cell.cell_type == "markdown":  # with its margins: 20 px, or 44 for a heading
+        text, formulas = DISPLAY.sub("", cell.source), len(DISPLAY.findall(cell.source))
+        return 26 * lines(text, 100) + 80 * formulas + (44 if heading_level(cell) else 20)
     total = 0 if cell.metadata.get("transient") == NO_CODE else 23 * len(cell.source.splitlines()) + 30
     for output in cell.get("outputs", []):
         page = output.get("data", {}).get("text/html", "")
@@ -72,22 +74,26 @@ def split_cells(nb):
 
 
 def assign_slides(nb):
-    """Set each cell's slideshow.slide_type: 'slide' at a level-1 or 2 heading; 'subslide' (below, reached
-    with the down arrow or Space) at a level-3 heading unless right after another heading, and where the
-    cells after it on its slide would not fit with it, or a figure would join another; else '-'.  Slides
-    fill from their end, so a figure keeps the text before it; a figure too tall with its code loses it."""
-    below, figure_below = 0, False  # the cells after this one on its slide: their height, has one a figure
-    for i, cell in reversed(list(enumerate(nb.cells))):
-        level, figure = heading_level(cell), any(map(is_figure, cell.get("outputs", [])))
-        after_heading = i > 0 and heading_level(nb.cells[i - 1])  # then room is kept for that heading
+    """Set each cell's slideshow.slide_type: 'slide' at a level-1 or 2 heading; 'subslide' at a level-3 heading
+    unless the slide holds only headings so far, where a cell would not fit, and at a figure when the slide has
+    one (the text before it moves along if they fit); else '-'.  A figure too tall with its code loses the code."""
+    slide, text = [], []  # the cells on the current (sub-)slide, and the markdown cells at its end
+    for cell in nb.cells:
+        figure = has_figure(cell)
         if figure and height(cell) > ROOM:
             cell.metadata["transient"] = dict(NO_CODE)
-        if below and (below + height(cell) + (70 if after_heading else 0) > ROOM or figure and figure_below):
-            nb.cells[i + 1].metadata["slideshow"] = {"slide_type": "subslide"}
-            below, figure_below = 0, False
-        kind = {1: "slide", 2: "slide", 3: "-" if after_heading else "subslide"}.get(level, "-")
+        level = heading_level(cell)
+        kind = {1: "slide", 2: "slide", 3: "-" if all(map(heading_level, slide)) else "subslide"}.get(level, "-")
+        full = sum(map(height, slide + [cell])) > ROOM or figure and any(map(has_figure, slide))
+        if kind == "-" and slide and full:
+            if figure and 0 < len(text) < len(slide) and sum(map(height, text + [cell])) <= ROOM:
+                text[0].metadata["slideshow"] = {"slide_type": "subslide"}
+                slide = text
+            else:
+                kind = "subslide"
         cell.metadata["slideshow"] = {"slide_type": kind}
-        below, figure_below = (below + height(cell), figure_below or figure) if kind == "-" else (0, False)
+        slide = slide + [cell] if kind == "-" else [cell]
+        text = ((text if kind == "-" else []) + [cell]) if cell.cell_type == "markdown" else []
     return nb
 
 
