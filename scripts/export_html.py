@@ -1,4 +1,4 @@
-"""Write a notebook as one HTML page that needs nothing beside it, the handout: `make run`, or see --help.
+"""Write a notebook as one HTML page that needs nothing beside it, the handout: `make run`.
 
 Formulas become MathML (browsers draw it with no script), figures and the animation player data URIs;
 nbgrader's marker lines are left out and every image has alt text."""
@@ -95,7 +95,7 @@ def export(notebook, outdir, run=False, exporter=HTMLExporter, template="handout
     steps = [lambda nb, resources, step=step: (step(nb), resources) for step in (prepare, *steps)]
     exporter = exporter(template_name=template, preprocessors=([ExecutePreprocessor()] if run else []) + steps,
                         extra_template_basedirs=[str(HERE)], extra_template_paths=[str(HERE / "handout")],
-                        filters={"markdown2html": markdown_to_html}, **traits)  # handout/shared.j2: for both
+                        filters={"markdown2html": markdown_to_html}, **traits)  # handout/ holds shared.j2
     body, resources = exporter.from_filename(str(Path(notebook).resolve()))
     return FilesWriter(build_directory=str(outdir)).write(body, resources, notebook_name=Path(notebook).stem)
 

@@ -105,8 +105,8 @@ def main():
     args = parser.parse_args()
     if not (Path(args.out_dir) / "node_modules/reveal.js/dist/reveal.js").is_file():
         parser.error(f"reveal.js is not installed in {args.out_dir}/node_modules: `make slides` installs it")
-    print("wrote", export(args.notebook, args.out_dir, not args.no_execute, SlidesExporter, "slides",
-                          [split_cells, assign_slides], reveal_url_prefix="node_modules/reveal.js",
+    print("wrote", export(args.notebook, args.out_dir, not args.no_execute, SlidesExporter, template="slides",
+                          steps=[split_cells, assign_slides], reveal_url_prefix="node_modules/reveal.js",
                           reveal_theme="white"))  # a theme whose fonts come with reveal.js
 
 
