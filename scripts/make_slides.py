@@ -1,212 +1,113 @@
-"""Write a reveal.js slide deck of the notebook that works offline: `make slides`.
+"""Write the notebook as reveal.js slides that work offline: `make slides`.
 
-    python scripts/make_slides.py nb07_em.ipynb build/slides
-
-The notebook needs no slide metadata: slides are assigned here, from its structure.
-
-* A level-1 or level-2 heading starts a new slide; a level-3 heading a new sub-slide
-  (below it, reached with the down arrow or the space bar), unless the slide holds only
-  headings so far.
-* One figure per slide: a cell showing several figures is split into one cell per figure,
-  and a cell showing a figure starts a new sub-slide when the
-  current one already has a figure, taking along the text that introduces it (the
-  markdown cells since the previous figure).
-* A sub-slide also starts where the next cell would not fit on the slide (estimated
-  from its lines).
-
-The deck is 1280 x 720 (a 720p projector's pixels, so shown there at scale 1) and shows
-each figure at its own size.  The notebook is executed first (as `make run` does), and
-prepared as for the handout (scripts/export_html.py): marker lines dropped, alt text on
-every image, formulas in MathML.  The deck loads reveal.js from the npm package that
-`make slides` installs into the output folder: nothing is fetched from the web.
-"""
+Prepared as the handout (scripts/export_html.py), cut into paragraphs and single figures, laid out on
+1280 x 720 slides by assign_slides, in out_dir, where `make slides` installs reveal.js from npm."""
 
 import argparse
-import base64
-import copy
 import re
-import struct
 from pathlib import Path
 
 from nbconvert import SlidesExporter
-from nbformat.v4 import new_markdown_cell
+from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from export_html import HERE, markdown_to_html, prepare
+from export_html import export
 
-WIDTH, HEIGHT = 1280, 720  # the slide, in CSS px
-SLIDE_HEIGHT = 640   # room on one slide for cells, px
-CODE_LINE = 23       # px per line of code or printed output on a slide (measured in Chromium)
-TEXT_LINE = 26       # px per line of text
-TEXT_WIDTH = 100     # characters of markdown per line of text (a line holds about 115)
-PRINT_WIDTH = 60     # characters per line of printed output
-PARAGRAPH = 20       # px between two paragraphs
-HEADING_HEIGHT = 70  # px of a heading with its margins
-DISPLAY_MATH = 80    # px of a display formula ($$...$$) with its margins
-HEADING = re.compile(r"^(#{1,3})\s")
+ROOM = 640  # px of a slide for cells
+NO_CODE = {"remove_source": True}  # as a cell's metadata.transient: nbconvert's templates leave out its code
 DISPLAY = re.compile(r"\$\$.*?\$\$", re.DOTALL)
-
-def png_height(out):
-    """Height in CSS px of a PNG output: from its metadata if given, else its pixels."""
-    size = out.get("metadata", {}).get("image/png", {})
-    if "height" in size:
-        return int(size["height"])
-    png = base64.b64decode(out["data"]["image/png"][:64])
-    return struct.unpack(">I", png[20:24])[0]  # the IHDR chunk holds width, then height
+# A paragraph: text up to a blank line, with display formulas and code blocks (```) whole.
+PARAGRAPH = re.compile(r"(?:\$\$.*?\$\$|```.*?```|.)+?(?=\n[ \t]*\n|\Z)", re.DOTALL)
 
 
-def figure_height(cell):
-    """Height in CSS px of the figures a code cell shows (0 if none)."""
-    height = 0
-    for out in cell.get("outputs", []):
-        data = out.get("data", {})
-        if "image/png" in data:
-            height += png_height(out)
-        elif "<img" in data.get("text/html", ""):  # the animation player: its first frame
-            match = re.search(r'<img[^>]*\sheight="(\d+)"', data["text/html"])
-            height += (int(match.group(1)) if match else SLIDE_HEIGHT) + TEXT_LINE
-    return height
+def heading_level(cell):
+    """1, 2 or 3 for a markdown cell that starts with such a heading, else 0."""
+    match = re.match(r"(#{1,3})\s", cell.source) if cell.cell_type == "markdown" else None
+    return len(match[1]) if match else 0
 
 
-def table_height(cell):
-    """Height in px of the HTML tables a code cell shows (0 if none)."""
-    rows = sum(out.get("data", {}).get("text/html", "").count("<tr") for out in cell.get("outputs", []))
-    return rows * 100  # a row of the parameter table holds two lines of numbers, and padding
+def is_figure(output):
+    """Whether an output shows a figure: a PNG image, or the animation player (an <img> in HTML)."""
+    return "image/png" in output.get("data", {}) or "<img" in output.get("data", {}).get("text/html", "")
 
 
-def source_hidden(cell):
-    return cell.metadata.get("transient", {}).get("remove_source", False)
+def has_figure(cell):
+    return any(map(is_figure, cell.get("outputs", [])))
 
 
-def estimated_height(cell):
-    """A rough height in px of a cell on a slide: its lines of text or code and its figures."""
-    if cell.cell_type == "markdown":
-        if HEADING.match(cell.source):
-            return HEADING_HEIGHT
-        text = DISPLAY.sub("", cell.source)
-        lines = sum(1 + len(line) // TEXT_WIDTH for line in text.splitlines() if line.strip())
-        return lines * TEXT_LINE + len(DISPLAY.findall(cell.source)) * DISPLAY_MATH + PARAGRAPH
-    printed = sum(1 + len(line) // PRINT_WIDTH for out in cell.get("outputs", [])
-                  for line in out.get("text", "").splitlines())
-    code = 0 if source_hidden(cell) else (cell.source.count("\n") + 1) * CODE_LINE + 30
-    return code + printed * CODE_LINE + figure_height(cell) + table_height(cell)
+def lines(text, width):
+    """The lines that text takes, `width` characters to a line (blank lines left out)."""
+    return sum(1 + len(line) // width for line in text.splitlines() if line.strip())
 
 
-def split_paragraphs(nb):
-    """Put each paragraph of a markdown cell in a cell of its own, so that a slide can end
-    between two paragraphs of one cell.  A display formula stays whole."""
+def height(cell):
+    """A rough height in px of a cell on a slide, as measured in Chromium: 26 px a line of text, 23 a
+    line of code or printed output, 80 a display formula, 100 a table row, and a figure its own height."""
+    if cell.cell_type == "markdown":  # with its margins: 20 px, or 44 for a heading
+        text, formulas = DISPLAY.sub("", cell.source), len(DISPLAY.findall(cell.source))
+        return 26 * lines(text, 100) + 80 * formulas + (44 if heading_level(cell) else 20)
+    total = 0 if cell.metadata.get("transient") == NO_CODE else 23 * len(cell.source.splitlines()) + 30
+    for output in cell.get("outputs", []):
+        page = output.get("data", {}).get("text/html", "")
+        total += 23 * lines(output.get("text", ""), 60) + 100 * page.count("<tr")
+        if "image/png" in output.get("data", {}):  # a figure with no size stored is taken to fill the slide
+            total += output.metadata.get("image/png", {}).get("height", ROOM)
+        if player := re.search(r'<img[^>]*\sheight="(\d+)"', page):  # its first frame, a line below
+            total += int(player[1]) + 26
+    return total
+
+
+def split_cells(nb):
+    """Cut the cells where a slide may end: a markdown cell into its paragraphs (a display formula or
+    a code block whole), a cell that shows several figures into one per figure (the others without code)."""
     cells = []
     for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            cells.append(cell)
+        if cell.cell_type == "markdown":
+            cells += [new_markdown_cell(part) for part in map(str.strip, PARAGRAPH.findall(cell.source)) if part]
             continue
-        paragraph = ""
-        for part in re.split(r"\n[ \t]*\n", cell.source.strip()):
-            paragraph = f"{paragraph}\n\n{part}" if paragraph else part
-            if paragraph.count("$$") % 2 == 0 and paragraph.count("```") % 2 == 0:
-                cells.append(new_markdown_cell(paragraph))
-                paragraph = ""
-        if paragraph:
-            cells.append(new_markdown_cell(paragraph))
+        outputs = cell.get("outputs", [])
+        cuts = [i for i, output in enumerate(outputs) if is_figure(output)][1:] + [len(outputs)]
+        cells += [cell] + [new_code_cell(outputs=outputs[start:end], metadata={"transient": NO_CODE})
+                           for start, end in zip(cuts, cuts[1:])]
+        del outputs[cuts[0]:]  # the first figure stays with the code
     nb.cells = cells
     return nb
-
-
-def split_figures(nb):
-    """A code cell that shows several figures becomes one cell per figure (the source with the
-    first, the others alone), so that each figure can have a slide of its own."""
-    cells = []
-    for cell in nb.cells:
-        figures = [i for i, out in enumerate(cell.get("outputs", [])) if "image/png" in out.get("data", {})]
-        if cell.cell_type != "code" or len(figures) < 2:
-            cells.append(cell)
-            continue
-        outputs = cell.outputs
-        for n, (start, end) in enumerate(zip([0] + figures[1:], figures[1:] + [len(outputs)])):
-            part = copy.deepcopy(cell) if n else cell
-            part.outputs = outputs[start:end]
-            if n:
-                part.metadata["transient"] = {"remove_source": True}
-            cells.append(part)
-    nb.cells = cells
-    return nb
-
-
-def trailing_markdown(cells):
-    """The markdown cells at the end of cells, in order."""
-    run = []
-    for cell in reversed(cells):
-        if cell.cell_type != "markdown":
-            break
-        run.insert(0, cell)
-    return run
 
 
 def assign_slides(nb):
-    """Set each cell's slideshow.slide_type: 'slide', 'subslide' or '-' (same slide).
-
-    A figure whose cell would not fit on a slide with its code is shown without the code.
-    """
-    def heading_of(cell):
-        return HEADING.match(cell.source) if cell.cell_type == "markdown" else None
-
-    current, used, has_figure = [], 0, False   # the current (sub)slide's cells, their height
+    """Set each cell's slideshow.slide_type: 'slide' at a level-1 or 2 heading; 'subslide' at a level-3 heading
+    unless the slide holds only headings so far, where a cell would not fit, and at a figure when the slide has
+    one (the text before it moves along if they fit); else '-'.  A figure too tall with its code loses the code."""
+    slide, text = [], []  # the cells on the current (sub-)slide, and the markdown cells at its end
     for cell in nb.cells:
-        heading = heading_of(cell)
-        shows_figure = cell.cell_type == "code" and figure_height(cell) > 0
-        if shows_figure and estimated_height(cell) > SLIDE_HEIGHT:
-            cell.metadata["transient"] = {"remove_source": True}
-        height = estimated_height(cell)
-        kind = "-"
-        if heading and len(heading.group(1)) <= 2:
-            kind = "slide"
-        elif heading and not all(map(heading_of, current)):
-            kind = "subslide"  # unless the slide holds only headings so far
-        elif current and (used + height > SLIDE_HEIGHT or (shows_figure and has_figure)):
-            # Start a new sub-slide, with the text that introduces a figure if it fits.
-            intro = trailing_markdown(current) if shows_figure else []
-            intro_height = sum(map(estimated_height, intro))
-            if intro and intro[0] is not current[0] and intro_height + height <= SLIDE_HEIGHT:
-                intro[0].metadata["slideshow"] = {"slide_type": "subslide"}
-                current, used, has_figure = intro, intro_height, False
+        figure = has_figure(cell)
+        if figure and height(cell) > ROOM:
+            cell.metadata["transient"] = dict(NO_CODE)
+        level = heading_level(cell)
+        kind = {1: "slide", 2: "slide", 3: "-" if all(map(heading_level, slide)) else "subslide"}.get(level, "-")
+        full = sum(map(height, slide + [cell])) > ROOM or figure and any(map(has_figure, slide))
+        if kind == "-" and slide and full:
+            if figure and 0 < len(text) < len(slide) and sum(map(height, text + [cell])) <= ROOM:
+                text[0].metadata["slideshow"] = {"slide_type": "subslide"}
+                slide = text
             else:
                 kind = "subslide"
-        if kind != "-":
-            current, used, has_figure = [], 0, False
         cell.metadata["slideshow"] = {"slide_type": kind}
-        current.append(cell)
-        used += height
-        has_figure = has_figure or shows_figure
+        slide = slide + [cell] if kind == "-" else [cell]
+        text = ((text if kind == "-" else []) + [cell]) if cell.cell_type == "markdown" else []
     return nb
 
 
-def make_slides(notebook, out_dir, execute=True):
-    """Write out_dir/<name>.slides.html; return its path."""
-    notebook, out_dir = Path(notebook), Path(out_dir)
-    if not (out_dir / "node_modules" / "reveal.js" / "dist" / "reveal.js").is_file():
-        raise SystemExit(f"reveal.js is not installed in {out_dir / 'node_modules'}: "
-                         "run `make slides`, which installs it")
-    exporter = SlidesExporter(
-        template_name="slides", extra_template_basedirs=[str(HERE)],
-        extra_template_paths=[str(HERE / "handout")],  # shared.j2
-        filters={"markdown2html": markdown_to_html},
-        reveal_url_prefix="node_modules/reveal.js",
-        reveal_theme="white",  # its fonts come with reveal.js (others load theirs from the web)
-        reveal_transition="none", reveal_number="c/t", reveal_width=str(WIDTH), reveal_height=str(HEIGHT),
-    )
-    nb = assign_slides(split_figures(split_paragraphs(prepare(notebook, run=execute))))
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": notebook.stem}})
-    target = out_dir / f"{notebook.stem}.slides.html"
-    target.write_text(body, encoding="utf-8")
-    return target
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebook")
-    parser.add_argument("out_dir")
+    parser.add_argument("out_dir", help="the folder with reveal.js in node_modules/ (make slides: build/slides)")
     parser.add_argument("--no-execute", action="store_true", help="use the stored outputs")
     args = parser.parse_args()
-    print(f"wrote {make_slides(args.notebook, args.out_dir, execute=not args.no_execute)}")
+    if not (Path(args.out_dir) / "node_modules/reveal.js/dist/reveal.js").is_file():
+        parser.error(f"reveal.js is not installed in {args.out_dir}/node_modules: `make slides` installs it")
+    print("wrote", export(args.notebook, args.out_dir, not args.no_execute, SlidesExporter, template="slides",
+                          steps=[split_cells, assign_slides], reveal_url_prefix="node_modules/reveal.js",
+                          reveal_theme="white"))  # a theme whose fonts come with reveal.js
 
 
 if __name__ == "__main__":

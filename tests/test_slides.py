@@ -13,8 +13,8 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from export_html import drop_markers  # noqa: E402
-from make_slides import assign_slides, estimated_height, split_figures, split_paragraphs  # noqa: E402
+from export_html import prepare  # noqa: E402
+from make_slides import assign_slides, height, split_cells  # noqa: E402
 
 
 def png(width, height):
@@ -28,8 +28,10 @@ def png(width, height):
 
 
 def figure_cell(source="plot()", height=300):
+    """A cell showing a figure, its size stored with it as helpers.use_class_style() stores it."""
     return new_code_cell(source, outputs=[new_output("display_data", data={"image/png": png(20, height),
-                                                                         "text/plain": "<Figure>"})])
+                                                                         "text/plain": "<Figure>"},
+                                                     metadata={"image/png": {"width": 20, "height": height}})])
 
 
 def kinds(nb):
@@ -67,31 +69,31 @@ def test_a_figure_too_tall_with_its_code_is_shown_without_it():
     assign_slides(nb)
     assert nb.cells[0].metadata["transient"] == {"remove_source": True}
     assert "transient" not in nb.cells[1].metadata
-    assert estimated_height(nb.cells[0]) == 520
+    assert height(nb.cells[0]) == 520
 
 
 def test_solution_markers_go_and_indentation_stays():
     source = "def f(x):\n    ### BEGIN SOLUTION\n    y = 2 * x\n    ### END SOLUTION\n    return y"
-    nb = drop_markers(new_notebook(cells=[new_code_cell(source)]))
+    nb = prepare(new_notebook(cells=[new_code_cell(source)]))
     assert nb.cells[0].source == "def f(x):\n    y = 2 * x\n    return y"
 
 
 def test_paragraphs_become_cells_and_a_display_formula_stays_whole():
     text = "## Part\n\nFirst paragraph,\nstill first.\n\n$$a = b\n\nc = d$$\n\n- one\n- two"
-    nb = split_paragraphs(new_notebook(cells=[new_markdown_cell(text), new_code_cell("x = 1")]))
+    nb = split_cells(new_notebook(cells=[new_markdown_cell(text), new_code_cell("x = 1")]))
     assert [cell.source for cell in nb.cells] == ["## Part", "First paragraph,\nstill first.",
                                                   "$$a = b\n\nc = d$$", "- one\n- two", "x = 1"]
 
 
 def test_a_long_section_is_cut_between_paragraphs():
     paragraph = " ".join(["word"] * 150)  # 8 lines of text: two fit on a slide
-    nb = split_paragraphs(new_notebook(cells=[new_markdown_cell("## Long\n\n" + "\n\n".join([paragraph] * 6))]))
+    nb = split_cells(new_notebook(cells=[new_markdown_cell("## Long\n\n" + "\n\n".join([paragraph] * 6))]))
     assert kinds(assign_slides(nb)) == ["slide", "-", "-", "subslide", "-", "subslide", "-"]
 
 
 def test_the_notebook_gets_a_slide_per_section_and_a_figure_per_slide():
     nb = nbformat.read(Path(__file__).resolve().parents[1] / "nb07_em.ipynb", as_version=4)
-    assign_slides(split_paragraphs(nb))
+    assign_slides(split_cells(nb))
     slides, figures_on_slide = 0, []
     for cell in nb.cells:
         kind = cell.metadata["slideshow"]["slide_type"]
@@ -109,6 +111,6 @@ def test_a_cell_with_two_figures_gives_each_its_own_slide():
     cell = new_code_cell("draw()", outputs=[new_output("stream", name="stdout", text="two rows\n"),
                                             new_output("display_data", data=figure),
                                             new_output("display_data", data=figure)])
-    cells = split_figures(new_notebook(cells=[cell])).cells
+    cells = split_cells(new_notebook(cells=[cell])).cells
     assert [len(c.outputs) for c in cells] == [2, 1]
     assert "transient" not in cells[0].metadata and cells[1].metadata["transient"] == {"remove_source": True}
