@@ -1,22 +1,17 @@
-"""Grading that no code in a submission can talk its way around.
+"""Grading that no code in a submission can talk its way around (docs/grading.md).
 
-The submission's notebook is never run while grading.  A worker process loads only its
-definitions (helpers/nbload.py: imports, functions, classes, NAME = literal) and calls a student's
-function when asked.  The checks, their reference versions and their hidden cases stay in this
-process, which sends the worker only the inputs of each call and reads back only plain data (JSON,
-never pickle).  So a submission cannot shadow `check`, patch the checking code, read a hidden
-answer, or write over anything: the verdict is made where its code does not run.  The worker runs
-under an audit hook that refuses writing files, starting programs, sockets and ctypes (a guard
-rail, not a wall: see docs/grading.md); a call that does not return in time, or that kills the
-worker, fails that check only (a new worker takes the next one).
-
-`grade(nb)` -> {grade_id: Result}; `write_verdicts` puts them in the check cells (course.GradeChecks).
+The submission's notebook is never run.  A worker process loads only its definitions (imports,
+functions, classes, NAME = literal: helpers/nbload.py) and calls a student's function when asked.
+The checks, their references and hidden cases stay in this process, which sends the worker the
+inputs of each call and reads back only plain data (JSON, never pickle): the verdict is made where
+the submission's code does not run.  The worker runs under an audit hook (no writing files,
+programs, sockets or ctypes); a call that does not return in time, or kills the worker, fails that
+check only.  `grade(nb)` -> {grade_id: Result}; `write_verdicts` puts them in the check cells.
 """
 
 import ast
 import base64
 import contextlib
-import importlib
 import inspect
 import json
 import os
@@ -54,13 +49,11 @@ def receive(fd, deadline=None):
         if not chunk:
             return None
         data += chunk
-    return unplain(json.loads(data))
+    return json.loads(data, object_hook=decode)
 
 
-def plain(value, depth=0):
+def plain(value):
     """value as JSON data; numeric arrays (base64), tuples, generators and other objects as tagged dicts."""
-    if depth > 20:
-        return {"__object__": "a structure nested too deep"}
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, np.random.Generator):
@@ -74,20 +67,16 @@ def plain(value, depth=0):
                 return {"__object__": f"an array of {a.dtype}"}
         return {"__array__": [a.dtype.str, a.shape, base64.b64encode(np.ascontiguousarray(a).tobytes()).decode()]}
     if isinstance(value, (list, tuple)):
-        items = [plain(v, depth + 1) for v in value]
+        items = [plain(v) for v in value]
         return items if isinstance(value, list) else {"__tuple__": items}
     if isinstance(value, dict):
-        return {str(k): plain(v, depth + 1) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     return {"__object__": type(value).__name__}
 
 
-def unplain(data):
-    """The inverse of plain(): builds only numbers, strings, numeric arrays, PCG64 generators, lists,
-    tuples and dicts (another object arrives as a string naming its type)."""
-    if isinstance(data, list):
-        return [unplain(v) for v in data]
-    if not isinstance(data, dict):
-        return data
+def decode(data):
+    """plain()'s tagged dicts back (for json.loads): builds only numbers, strings, numeric arrays,
+    PCG64 generators, lists, tuples and dicts; another object arrives as a string naming its type."""
     if "__array__" in data:
         dtype, shape, raw = data["__array__"]
         if np.dtype(dtype).kind not in "biuf":
@@ -98,10 +87,8 @@ def unplain(data):
         rng.bit_generator.state = data["__rng__"]
         return rng
     if "__tuple__" in data:
-        return tuple(unplain(v) for v in data["__tuple__"])
-    if "__object__" in data:
-        return f"<{data['__object__']}>"
-    return {k: unplain(v) for k, v in data.items()}
+        return tuple(data["__tuple__"])
+    return f"<{data['__object__']}>" if "__object__" in data else data
 
 
 # ---- the worker ----------------------------------------------------------------------------
@@ -111,7 +98,7 @@ REFUSED = ("subprocess.", "os.system", "os.exec", "os.posix_spawn", "os.spawn", 
            "os.killpg", "os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.link",
            "os.symlink", "os.truncate", "os.utime", "shutil.", "socket.", "ctypes.", "os.putenv", "pty.")
 REFUSED_MODULES = {"ctypes", "_ctypes", "_posixsubprocess", "socket", "_socket", "multiprocessing", "pty"}
-# Imported before the audit hook when a cell imports them anywhere (scipy needs ctypes, which the
+# Imported before the audit hook if a cell imports them anywhere (scipy needs ctypes, which the
 # hook refuses): importing a library runs none of the student's code.
 PRELOADED = {"numpy", "scipy", "math", "itertools", "functools", "collections", "statistics"}
 
@@ -128,12 +115,9 @@ def audit(event, args):
 
 
 def load(cells, namespace):
-    """Run the definitions of the cells [(index, source)] in `namespace` -> (errors, signatures).
-
-    errors: {name: why it is not defined}; signatures: {name: [(parameter, kind)] or None} of every
-    callable.  Imports run only if a function or class uses a name they bind, so grading does not
-    wait for libraries the notebook imports for its figures or its last sections.
-    """
+    """Run the definitions of cells [(index, source)] in `namespace` -> [{name: why it is not defined},
+    {name: [(parameter, kind)] or None} of each callable].  An import runs only if a function or class
+    uses a name it binds: grading does not wait for what the notebook imports for its figures."""
     from helpers.nbload import FUNCTIONS, is_definition, run_cells      # the copy in the worker's folder
     trees = []
     for _, source in cells:
@@ -146,7 +130,7 @@ def load(cells, namespace):
             [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else []
         for module in (m for m in modules if m.split(".")[0] in PRELOADED):
             with contextlib.suppress(ImportError):
-                importlib.import_module(module)
+                __import__(module)
     sys.addaudithook(audit)                                          # from here on, the submission's code runs
 
     def keep(node):
@@ -156,19 +140,19 @@ def load(cells, namespace):
     signatures = {}
     for name, value in namespace.items():
         if callable(value) and not name.startswith("__"):
-            try:
+            signatures[name] = None
+            with contextlib.suppress(TypeError, ValueError):
                 signatures[name] = [(p.name, p.kind.name) for p in inspect.signature(value).parameters.values()]
-            except (TypeError, ValueError):
-                signatures[name] = None
-    return errors, signatures
+    return [errors, signatures]
 
 
 def worker(fd_in, fd_out):
-    """Serve the parent: ["load", cells] -> ["loaded", errors, signatures]; ["call", name, args, kwargs,
+    """Load the cells of the first message, send load()'s answer; then serve calls [name, args, kwargs,
     uses] -> ["return", value, generator states], ["raise", kind, text, where] or ["stub", message]."""
     from helpers.words import first_line, not_implemented, your_line      # the checks' own wording
     np.seterr(all="ignore")
     namespace = {"__name__": "submission"}
+    send(fd_out, load(receive(fd_in), namespace))
 
     def stand_in(name):
         def call(*args, **kwargs):
@@ -181,10 +165,7 @@ def worker(fd_in, fd_out):
         return call
 
     while (message := receive(fd_in)) is not None:
-        if message[0] == "load":
-            send(fd_out, ["loaded", *load(message[1], namespace)])
-            continue
-        _, name, args, kwargs, uses = message
+        name, args, kwargs, uses = message
         saved = {u: namespace[u] for u in uses if u in namespace}
         namespace.update({u: stand_in(u) for u in uses})
         try:
@@ -207,11 +188,14 @@ STUB = "def __getattr__(name):\n    return lambda *args, **kwargs: None\n"
 
 
 class Worker:
-    """A worker process with the submission's definitions loaded; restarted after it dies or hangs."""
+    """The worker process of one submission: started (again) when needed, stopped when it dies or hangs."""
 
     def __init__(self, cells):
-        from helpers import checks
         self.cells, self.process = cells, None
+
+    def start(self):
+        """A worker in a new folder, the definitions loaded; Remote("a stop") if it dies or hangs doing so."""
+        from helpers import checks
         self.folder = Path(tempfile.mkdtemp(prefix="grade-worker-"))
         for package in ("helpers", "helpers/checks", "matplotlib", "matplotlib/pyplot"):
             (self.folder / package).mkdir(parents=True)
@@ -220,8 +204,6 @@ class Worker:
             shutil.copy(ROOT / "helpers" / name, self.folder / "helpers" / name)
         words = (inspect.getsource(f) for f in (checks.first_line, checks.your_line, checks.not_implemented))
         (self.folder / "helpers" / "words.py").write_text("import linecache\n\n\n" + "\n\n".join(words))
-
-    def start(self):
         from_parent, self.fd_out = os.pipe()
         self.fd_in, to_parent = os.pipe()
         env = {"PATH": os.environ.get("PATH", ""), "HOME": str(self.folder), "PYTHONDONTWRITEBYTECODE": "1",
@@ -233,9 +215,9 @@ class Worker:
                                         stdout=subprocess.DEVNULL, stderr=STDERR)
         os.close(from_parent)
         os.close(to_parent)
-        _, self.errors, self.signatures = self.ask(["load", self.cells], LOAD_SECONDS)
+        self.errors, self.signatures = self.ask(self.cells, LOAD_SECONDS, "the submission's definitions")
 
-    def ask(self, message, seconds, references=None):
+    def ask(self, message, seconds, who, references=None):
         """Send a message; answer stand-in calls with `references`; return the worker's reply."""
         deadline = time.monotonic() + seconds
         send(self.fd_out, message)
@@ -244,12 +226,12 @@ class Worker:
                 reply = receive(self.fd_in, deadline)
             except TimeoutError:
                 self.stop()
-                raise Died(f"did not return within {seconds} s (grading stopped it)") from None
+                raise Remote("a stop", f"{who} did not return within {seconds} s (grading stopped it)") from None
             except Exception:                                        # not JSON, or not plain() data
                 self.stop()
-                raise Died("sent something the grader cannot read") from None
+                raise Remote("a stop", f"{who} sent something the grader cannot read") from None
             if reply is None:
-                raise Died(f"ended the grading process (exit code {self.stop()})")
+                raise Remote("a stop", f"{who} ended the grading process (exit code {self.stop()})")
             if reply[0] != "stand_in":
                 return reply
             _, name, args, kwargs = reply
@@ -260,26 +242,20 @@ class Worker:
             send(self.fd_out, answer)
 
     def stop(self):
-        """End the worker, if one runs -> its exit code."""
+        """End the worker, if one runs, and remove its folder -> its exit code."""
         if self.process is None:
             return None
         os.close(self.fd_in)
         os.close(self.fd_out)
         self.process.kill()                                          # nothing if it has ended
         code, self.process = self.process.wait(), None
-        return code
-
-    def close(self):
-        self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
-
-
-class Died(Exception):
-    pass
+        return code
 
 
 class Remote(Exception):
-    """An exception raised by the student's code in the worker, as the checks report it."""
+    """What happened in the worker, as checks.call reports it: an exception of the student's code
+    (kind: its type), or kind "a stop" when the worker died or hung."""
 
     def __init__(self, kind, text, where=""):
         super().__init__(text)
@@ -299,19 +275,14 @@ class Proxy:
         from helpers.checks import reference
         self.worker, self.__name__, self.uses = worker, name, uses
         self.references = {u: reference(u) for u in uses}           # the stand-ins, and only those
-        try:
+        with contextlib.suppress(TypeError, ValueError, AttributeError):   # none sent: not a plain function
             kinds = inspect.Parameter
             self.__signature__ = inspect.Signature([kinds(n, getattr(kinds, k)) for n, k in worker.signatures[name]])
-        except (TypeError, ValueError, AttributeError):              # none sent (not a plain function)
-            pass
 
     def __call__(self, *args, **kwargs):
-        try:
-            if self.worker.process is None:
-                self.worker.start()
-            reply = self.worker.ask(["call", self.__name__, args, kwargs, self.uses], CALL_SECONDS, self.references)
-        except Died as death:
-            raise Remote("a stop", f"{self.__name__} {death}") from None
+        if self.worker.process is None:
+            self.worker.start()
+        reply = self.worker.ask([self.__name__, args, kwargs, self.uses], CALL_SECONDS, self.__name__, self.references)
         if reply[0] == "return":
             for arg, state in zip([a for a in args if isinstance(a, np.random.Generator)], reply[2]):
                 arg.bit_generator.state = state
@@ -323,30 +294,26 @@ def grade(nb):
     """{grade_id: Result} for every autograded check cell of `nb`, its function checked in a worker."""
     from helpers import checks
     from helpers.nbload import python_cells
-    results = {}
+    results, failure = {}, None
     worker = Worker([(i, source) for i, source, _ in python_cells(nb.cells)])
     try:
         try:
             worker.start()
-            failure = None
-        except Died as death:
-            worker.errors, worker.signatures, failure = {}, {}, f"the submission's definitions {death}"
+        except Remote as death:
+            worker.errors, worker.signatures, failure = {}, {}, str(death)
         for cell in nb.cells:
             meta = cell.get("metadata", {}).get("nbgrader", {})
             if not (meta.get("grade") and not meta.get("solution") and cell.cell_type == "code"):
                 continue
             name, _, part = meta["grade_id"].rpartition("_")
-            defined = name in worker.signatures
-            why = failure or (not defined and worker.errors.get(name))
-            if why:
-                results[meta["grade_id"]] = checks.Result(name, part, False, f"{name} is not defined: {why}")
-                continue
-            namespace = {name: Proxy(worker, name, checks.exercise(name).USES)} if defined else {}
-            result, = checks.run_all(namespace, parts=[(name, part, None)])   # the hidden cases too, and say so
+            why = failure or (name not in worker.signatures and worker.errors.get(name))
+            namespace = {name: Proxy(worker, name, checks.exercise(name).USES)} if name in worker.signatures else {}
+            result, = [checks.Result(name, part, False, f"{name} is not defined: {why}")] if why else \
+                checks.run_all(namespace, parts=[(name, part, None)])   # the hidden cases too, and say so
             results[meta["grade_id"]] = result._replace(message=f"{result.message}; on the hidden cases too") \
                 if result.passed else result
     finally:
-        worker.close()
+        worker.stop()
     return results
 
 
