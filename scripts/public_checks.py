@@ -20,28 +20,17 @@ DROPPED = {"reference", "reference_log_joint", "TEXTBOOK", "SLIPS", "SEED_CONTRA
 
 
 class Visible(ast.NodeTransformer):
-    """`hidden` is False: prune the branches it selects, and what follows a return."""
-
-    def visit_Name(self, node):
-        return ast.Constant(False) if node.id == "hidden" and isinstance(node.ctx, ast.Load) else node
-
-    def visit_UnaryOp(self, node):
-        node = self.generic_visit(node)
-        if isinstance(node.op, ast.Not) and isinstance(node.operand, ast.Constant):
-            return ast.Constant(not node.operand.value)
-        return node
-
-    def visit_If(self, node):                                # an if statement, or an if expression
-        node = self.generic_visit(node)
-        if not isinstance(node.test, ast.Constant):
-            return node
-        kept = node.body if node.test.value else node.orelse
-        return kept if isinstance(node, ast.IfExp) else kept or ast.Pass()
-
-    visit_IfExp = visit_If
+    """`hidden` is False: fold it, prune the branches it selects, and drop what follows a return."""
 
     def generic_visit(self, node):
         node = super().generic_visit(node)
+        if isinstance(node, ast.Name) and node.id == "hidden" and isinstance(node.ctx, ast.Load):
+            return ast.Constant(False)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and isinstance(node.operand, ast.Constant):
+            return ast.Constant(not node.operand.value)
+        if isinstance(node, (ast.If, ast.IfExp)) and isinstance(node.test, ast.Constant):
+            kept = node.body if node.test.value else node.orelse
+            return kept if isinstance(node, ast.IfExp) else kept or ast.Pass()
         for field in ("body", "orelse"):
             statements = getattr(node, field, None)
             ends = [i for i, s in enumerate(statements) if isinstance(s, ast.Return)] \
