@@ -1,8 +1,7 @@
 """Load the functions a notebook defines as a module, the way Run All would define them.
 
-Tests, the grader and benchmarks call the notebook's own EM functions through this loader,
-so there is never a second copy of the maths to drift out of date.  The grading worker
-(scripts/sandbox.py) loads a submission's definitions with `run_cells` too.
+Tests, the grader and benchmarks call the notebook's own EM functions through this loader (the
+grading worker, scripts/sandbox.py, through `run_cells`): there is no second copy of the maths.
 """
 
 import ast
@@ -13,24 +12,19 @@ import types
 from pathlib import Path
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+# The top-level functions and classes of a cell, found even if it does not parse.
+DEFINED = re.compile(r"^(?:async\s+)?(?:def|class)\s+(\w+)", re.M)
 
 
 def is_definition(node):
     """An import, a function or class definition, or NAME = a literal (a constant such as SEED = 0)."""
-    if isinstance(node, (ast.Import, ast.ImportFrom, *FUNCTIONS)):
-        return True
     if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
         try:
             ast.literal_eval(node.value)
-            return True
         except ValueError:
             return False
-    return False
-
-
-def defined_names(source):
-    """Names of the top-level functions and classes in `source`, found even if it does not parse."""
-    return re.findall(r"^(?:async\s+)?(?:def|class)\s+(\w+)", source, re.M)
+        return True
+    return isinstance(node, (ast.Import, ast.ImportFrom, *FUNCTIONS))
 
 
 def python_cells(cells):
@@ -42,45 +36,37 @@ def python_cells(cells):
             for i, cell in enumerate(cells) if cell["cell_type"] == "code"]
 
 
-def run_cells(cells, namespace, keep=is_definition, stop_at_error=True, label=""):
-    """Run cells [(index, source, in_full)] in `namespace` -> {name: why it is not defined}.
-
-    Of a cell not `in_full`, only the top-level statements `keep` accepts run.  A cell that does
-    not parse is skipped; one that raises stops there, as in the notebook (or, if not
-    `stop_at_error`, loses only that statement).  Each cell is in `linecache` as
-    "<{label}cell N>", so that tracebacks show the notebook's lines.
-    """
+def run_cells(cells, namespace, stop_at_error=True, label=""):
+    """Run, in `namespace`, the top-level statements that `keep` accepts of each cell [(index, source,
+    keep)] -> {name: why it is not defined}.  A cell that does not parse is skipped; one that raises
+    stops there, as in the notebook (or loses only that statement).  linecache holds each cell as
+    "<{label}cell N>", so that tracebacks show its lines."""
     errors = {}
-    for index, source, in_full in cells:
+    for index, source, keep in cells:
         filename = f"<{label}cell {index}>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         try:
             nodes = ast.parse(source, filename).body
         except SyntaxError as err:
-            why = f"its cell (cell {index}) has a SyntaxError at line {err.lineno}: {err.msg}"
-            errors.update(dict.fromkeys(defined_names(source), why))
+            errors.update(dict.fromkeys(DEFINED.findall(source), f"its cell (cell {index}) has a SyntaxError "
+                                                                 f"at line {err.lineno}: {err.msg}"))
             continue
         why = None
-        for node in nodes if in_full else filter(keep, nodes):
+        for node in filter(keep, nodes):
             try:
                 exec(compile(ast.Module([node], []), filename, "exec"), namespace)
             except (Exception, SystemExit) as err:
                 why = why or f"its cell (cell {index}) raised {type(err).__name__}: {(str(err).splitlines() or [''])[0]}"
                 if stop_at_error:
                     break
-        errors.update({name: why for name in defined_names(source) if why and name not in namespace})
+        errors.update({name: why for name in DEFINED.findall(source) if why and name not in namespace})
     return errors
 
 
 def load_notebook(path, tag="em"):
-    """Execute the definitions of notebook `path`, in order, in a fresh module and return it.
-
-    Code cells tagged `tag` run in full; of every other code cell only the top-level imports,
-    function and class definitions and constants run, so a helper or an import a student put
-    anywhere is available, while loading neither reads data nor draws figures.
-    ``module.__cell_errors__`` maps each function or class that a failing cell did not define to
-    the reason, e.g. ``{"e_step": "its cell (cell 19) has a SyntaxError at line 4: invalid syntax"}``.
-    """
+    """Run notebook `path` in a fresh module: its cells tagged `tag` in full, of the others only the
+    definitions (is_definition: a helper or import put anywhere is there, no data is read, no figure
+    drawn).  ``module.__cell_errors__``: {name: why a failing cell did not define it}."""
     path = Path(path)
     try:
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
@@ -92,6 +78,7 @@ def load_notebook(path, tag="em"):
         raise ValueError(f"{path} has no code cell tagged {tag!r}")
     module = types.ModuleType(path.stem)
     module.__file__ = str(path)
-    cells = [(i, source, tag in tags) for i, source, tags in python_cells(cells)]
+    cells = [(i, source, (lambda node: True) if tag in tags else is_definition)
+             for i, source, tags in python_cells(cells)]
     module.__cell_errors__ = run_cells(cells, module.__dict__, label=f"{path.name} ")
     return module

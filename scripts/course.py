@@ -3,11 +3,8 @@
 Usage:  python scripts/course.py [--course build/course] [SUBMISSION.ipynb ...]
         (or: make course SUBMISSIONS="a.ipynb b.ipynb"; without submissions the solution is graded)
 
-Each step is an nbgrader command run in the course folder (`generate_assignment`, `autograde`,
-`generate_feedback`); the released helpers/checks/ are then made public (scripts/public_checks.py).
-A submission goes to submitted/<file name without .ipynb>/nb07/.  The config replaces nbgrader's
-Execute step by `GradeChecks`: a submission is not run, its check cells get the verdicts of
-scripts/sandbox.py (docs/grading.md); everything else, scores and feedback, is nbgrader's own.
+Each step is an nbgrader command in the course folder; the config replaces autograde's Execute step
+by `GradeChecks` (scripts/sandbox.py: the submission never runs).  The rest is nbgrader's own.
 """
 
 import argparse

@@ -1,12 +1,10 @@
 """Grading that no code in a submission can talk its way around (docs/grading.md).
 
-The submission's notebook is never run.  A worker process loads only its definitions (imports,
-functions, classes, NAME = literal: helpers/nbload.py) and calls a student's function when asked.
-The checks, their references and hidden cases stay in this process, which sends the worker the
-inputs of each call and reads back only plain data (JSON, never pickle): the verdict is made where
-the submission's code does not run.  The worker runs under an audit hook (no writing files,
-programs, sockets or ctypes); a call that does not return in time, or kills the worker, fails that
-check only.  `grade(nb)` -> {grade_id: Result}; `write_verdicts` puts them in the check cells.
+A worker process loads only the submission's definitions (helpers/nbload.py; its notebook never
+runs) and calls a student's function when asked, under an audit hook.  The checks, references and
+hidden cases stay in this process, which reads back only plain data (JSON, never pickle): the
+verdict is made where the submission's code does not run.  A call that hangs or kills the worker
+fails that check only.  `grade(nb)` -> {grade_id: Result}; `write_verdicts` fills the check cells.
 """
 
 import ast
@@ -53,7 +51,8 @@ def receive(fd, deadline=None):
 
 
 def plain(value):
-    """value as JSON data; numeric arrays (base64), tuples, generators and other objects as tagged dicts."""
+    """value as JSON data: numeric arrays (base64), tuples and generators as tagged dicts, another
+    object as a string naming its type."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, np.random.Generator):
@@ -64,19 +63,19 @@ def plain(value):
             try:
                 a = a.astype(float)
             except (TypeError, ValueError):
-                return {"__object__": f"an array of {a.dtype}"}
+                return f"<an array of {a.dtype}>"
         return {"__array__": [a.dtype.str, a.shape, base64.b64encode(np.ascontiguousarray(a).tobytes()).decode()]}
     if isinstance(value, (list, tuple)):
         items = [plain(v) for v in value]
         return items if isinstance(value, list) else {"__tuple__": items}
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
-    return {"__object__": type(value).__name__}
+    return f"<{type(value).__name__}>"
 
 
 def decode(data):
-    """plain()'s tagged dicts back (for json.loads): builds only numbers, strings, numeric arrays,
-    PCG64 generators, lists, tuples and dicts; another object arrives as a string naming its type."""
+    """plain()'s tagged dicts back (json.loads' object_hook): only numeric arrays, PCG64 generators and
+    tuples are built."""
     if "__array__" in data:
         dtype, shape, raw = data["__array__"]
         if np.dtype(dtype).kind not in "biuf":
@@ -86,9 +85,7 @@ def decode(data):
         rng = np.random.default_rng()
         rng.bit_generator.state = data["__rng__"]
         return rng
-    if "__tuple__" in data:
-        return tuple(data["__tuple__"])
-    return f"<{data['__object__']}>" if "__object__" in data else data
+    return tuple(data["__tuple__"]) if "__tuple__" in data else data
 
 
 # ---- the worker ----------------------------------------------------------------------------
@@ -136,7 +133,7 @@ def load(cells, namespace):
     def keep(node):
         return is_definition(node) and (not isinstance(node, (ast.Import, ast.ImportFrom))
                                         or any((a.asname or a.name).split(".")[0] in used for a in node.names))
-    errors = run_cells([(i, source, False) for i, source in cells], namespace, keep, stop_at_error=False)
+    errors = run_cells([(i, source, keep) for i, source in cells], namespace, stop_at_error=False)
     signatures = {}
     for name, value in namespace.items():
         if callable(value) and not name.startswith("__"):
@@ -224,12 +221,10 @@ class Worker:
         while True:
             try:
                 reply = receive(self.fd_in, deadline)
-            except TimeoutError:
+            except Exception as exc:                                 # out of time, or not plain() data in JSON
                 self.stop()
-                raise Remote("a stop", f"{who} did not return within {seconds} s (grading stopped it)") from None
-            except Exception:                                        # not JSON, or not plain() data
-                self.stop()
-                raise Remote("a stop", f"{who} sent something the grader cannot read") from None
+                raise Remote("a stop", f"{who} did not return within {seconds} s (grading stopped it)"
+                             if isinstance(exc, TimeoutError) else f"{who} sent something the grader cannot read") from None
             if reply is None:
                 raise Remote("a stop", f"{who} ended the grading process (exit code {self.stop()})")
             if reply[0] != "stand_in":
@@ -263,9 +258,7 @@ class Remote(Exception):
 
 
 class RemoteStub(NotImplementedError):
-    def __init__(self, message):
-        super().__init__(message)
-        self.stub = message
+    stub = property(str)                                     # what checks.call says: the worker's message
 
 
 class Proxy:
