@@ -56,7 +56,8 @@ def run_cells(cells, namespace, stop_at_error=True, label=""):
             try:
                 exec(compile(ast.Module([node], []), filename, "exec"), namespace)
             except (Exception, SystemExit) as err:
-                why = why or f"its cell (cell {index}) raised {type(err).__name__}: {(str(err).splitlines() or [''])[0]}"
+                first = (str(err).splitlines() or [""])[0]
+                why = why or f"its cell (cell {index}) raised {type(err).__name__}: {first}"
                 if stop_at_error:
                     break
         errors.update({name: why for name in DEFINED.findall(source) if why and name not in namespace})

@@ -146,7 +146,7 @@ def load(cells, namespace):
 def worker(fd_in, fd_out):
     """Load the cells of the first message, send load()'s answer; then serve calls [name, args, kwargs,
     uses] -> ["return", value, generator states], ["raise", kind, text, where] or ["stub", message]."""
-    from helpers.words import first_line, not_implemented, your_line      # the checks' own wording
+    from helpers.words import first_line, not_implemented, your_line      # the checks' own (Worker.start)
     np.seterr(all="ignore")
     namespace = {"__name__": "submission"}
     send(fd_out, load(receive(fd_in), namespace))
@@ -223,8 +223,9 @@ class Worker:
                 reply = receive(self.fd_in, deadline)
             except Exception as exc:                                 # out of time, or not plain() data in JSON
                 self.stop()
-                raise Remote("a stop", f"{who} did not return within {seconds} s (grading stopped it)"
-                             if isinstance(exc, TimeoutError) else f"{who} sent something the grader cannot read") from None
+                why = f"did not return within {seconds} s (grading stopped it)" if isinstance(exc, TimeoutError) \
+                    else "sent something the grader cannot read"
+                raise Remote("a stop", f"{who} {why}") from None
             if reply is None:
                 raise Remote("a stop", f"{who} ended the grading process (exit code {self.stop()})")
             if reply[0] != "stand_in":
