@@ -1,7 +1,7 @@
 """Load the functions a notebook defines as a module, the way Run All would define them.
 
-Tests, the grader and benchmarks call the notebook's own EM functions through this loader,
-so there is never a second copy of the maths to drift out of date.
+Tests, the grader and benchmarks call the notebook's own EM functions through this loader (the
+grading worker, scripts/sandbox.py, through `run_cells`): there is no second copy of the maths.
 """
 
 import ast
@@ -11,45 +11,64 @@ import re
 import types
 from pathlib import Path
 
-# Top-level statements kept from a cell that is not tagged: they define things and do no work.
-DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+# The top-level functions and classes of a cell, found even if it does not parse.
+DEFINED = re.compile(r"^(?:async\s+)?(?:def|class)\s+(\w+)", re.M)
 
 
 def is_definition(node):
     """An import, a function or class definition, or NAME = a literal (a constant such as SEED = 0)."""
-    if isinstance(node, DEFINITIONS):
-        return True
     if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
         try:
             ast.literal_eval(node.value)
-            return True
         except ValueError:
             return False
-    return False
+        return True
+    return isinstance(node, (ast.Import, ast.ImportFrom, *FUNCTIONS))
 
 
-def defined_names(source):
-    """Names of the top-level functions and classes in `source`, found even if it does not parse."""
-    return re.findall(r"^(?:async\s+)?(?:def|class)\s+(\w+)", source, re.M)
+def python_cells(cells):
+    """(index, source, tags) of each code cell, IPython syntax (%magic, !command) translated as the kernel would."""
+    from IPython.core.inputtransformer2 import TransformerManager  # here: the grading worker needs none
+
+    to_python = TransformerManager().transform_cell
+    return [(i, to_python("".join(cell["source"])), cell.get("metadata", {}).get("tags", []))
+            for i, cell in enumerate(cells) if cell["cell_type"] == "code"]
+
+
+def run_cells(cells, namespace, stop_at_error=True, label=""):
+    """Run, in `namespace`, the top-level statements that `keep` accepts of each cell [(index, source,
+    keep)] -> {name: why it is not defined}.  A cell that does not parse is skipped; one that raises
+    stops there, as in the notebook (or loses only that statement).  linecache holds each cell as
+    "<{label}cell N>", so that tracebacks show its lines."""
+    errors = {}
+    for index, source, keep in cells:
+        filename = f"<{label}cell {index}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        try:
+            nodes = ast.parse(source, filename).body
+        except SyntaxError as err:
+            errors.update(dict.fromkeys(DEFINED.findall(source), f"its cell (cell {index}) has a SyntaxError "
+                                                                 f"at line {err.lineno}: {err.msg}"))
+            continue
+        why = None
+        for node in filter(keep, nodes):
+            try:
+                exec(compile(ast.Module([node], []), filename, "exec"), namespace)
+            except (Exception, SystemExit) as err:
+                first = (str(err).splitlines() or [""])[0]
+                why = why or f"its cell (cell {index}) raised {type(err).__name__}: {first}"
+                if stop_at_error:
+                    break
+        errors.update({name: why for name in DEFINED.findall(source) if why and name not in namespace})
+    return errors
 
 
 def load_notebook(path, tag="em"):
-    """Execute the definitions of notebook `path`, in order, in a fresh module and return it.
-
-    Code cells tagged `tag` run in full.  From every other code cell only the top-level
-    imports, function and class definitions and constants run, so a helper or an import a
-    student put anywhere is available, while loading neither reads data nor draws figures.
-    IPython syntax (``%magic``, ``!command``) is translated as the kernel would.
-
-    A cell that does not parse, or raises, is skipped from that point, as in the notebook;
-    ``module.__cell_errors__`` maps each function or class it defines to the reason, e.g.
-    ``{"e_step": "its cell (cell 19) has a SyntaxError at line 4: invalid syntax"}``.
-    Each cell is registered in `linecache` under a name like ``<nb07_em.ipynb cell 7>``
-    so that tracebacks show the notebook's lines.
-    """
+    """Run notebook `path` in a fresh module: its cells tagged `tag` in full, of the others only the
+    definitions (is_definition: a helper or import put anywhere is there, no data is read, no figure
+    drawn).  ``module.__cell_errors__``: {name: why a failing cell did not define it}."""
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"notebook not found: {path}")
     try:
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         if not all(isinstance(cell, dict) for cell in cells) or isinstance(cells, (str, dict)):
@@ -60,29 +79,7 @@ def load_notebook(path, tag="em"):
         raise ValueError(f"{path} has no code cell tagged {tag!r}")
     module = types.ModuleType(path.stem)
     module.__file__ = str(path)
-    module.__cell_errors__ = errors = {}
-    from IPython.core.inputtransformer2 import TransformerManager  # here: the grading worker imports this file
-
-    to_python = TransformerManager().transform_cell
-    for index, cell in enumerate(cells):
-        if cell["cell_type"] != "code":
-            continue
-        source = to_python("".join(cell["source"]))
-        filename = f"<{path.name} cell {index}>"
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        try:
-            tree = ast.parse(source, filename)
-        except SyntaxError as err:
-            for name in defined_names(source):
-                errors[name] = f"its cell (cell {index}) has a SyntaxError at line {err.lineno}: {err.msg}"
-            continue
-        if tag not in cell.get("metadata", {}).get("tags", []):
-            tree.body = [node for node in tree.body if is_definition(node)]
-        try:
-            exec(compile(tree, filename, "exec"), module.__dict__)
-        except Exception as err:  # the notebook stops this cell here too
-            message = str(err).splitlines()[0] if str(err) else ""
-            for name in defined_names(source):
-                if name not in module.__dict__:
-                    errors[name] = f"its cell (cell {index}) raised {type(err).__name__}: {message}"
+    cells = [(i, source, (lambda node: True) if tag in tags else is_definition)
+             for i, source, tags in python_cells(cells)]
+    module.__cell_errors__ = run_cells(cells, module.__dict__, label=f"{path.name} ")
     return module

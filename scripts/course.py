@@ -3,21 +3,8 @@
 Usage:  python scripts/course.py [--course build/course] [SUBMISSION.ipynb ...]
         (or: make course SUBMISSIONS="a.ipynb b.ipynb"; without submissions the solution is graded)
 
-Each step is an nbgrader command, run in the course folder:
-
-1. A fresh course folder: `nbgrader_config.py` and `source/nb07/` with the solution notebook
-   and the `data/` and `helpers/` folders it opens.
-2. `nbgrader generate_assignment nb07`: the student edition in `release/nb07/`, the graded cells
-   and their points (from the notebook's metadata) in `gradebook.db`; its helpers/checks/ then
-   made public (scripts/public_checks.py: no hidden case, no reference version).
-3. Each submission goes to `submitted/<student>/nb07/nb07_em.ipynb` (the student id is the file
-   name without `.ipynb`).
-4. `nbgrader autograde nb07`, then `nbgrader generate_feedback nb07`.
-
-The config replaces nbgrader's Execute step by `GradeChecks`: a submission is not run; its check
-cells get the verdicts of scripts/sandbox.py, which checks its functions in a separate process
-(see docs/grading.md).  Everything else is nbgrader's own: it restores the locked cells, scores
-each check cell by its output, writes the gradebook and the feedback.
+Each step is an nbgrader command in the course folder; the config replaces autograde's Execute step
+by `GradeChecks` (scripts/sandbox.py: the submission never runs).  The rest is nbgrader's own.
 """
 
 import argparse
@@ -32,10 +19,10 @@ from traitlets import Bool
 
 import sandbox
 
-sys.path.insert(0, str(sandbox.ROOT))                        # the project's helpers
-from public_checks import publish
-
 ROOT = sandbox.ROOT
+sys.path.insert(0, str(ROOT))                                # the project's helpers
+from public_checks import publish  # noqa: E402
+
 COURSE = ROOT / "build" / "course"
 COURSE_ID = "nb07-em"
 ASSIGNMENT = "nb07"
@@ -57,6 +44,8 @@ c.Autograde.autograde_preprocessors = [GradeChecks, ClearMetadataPreprocessor, L
 from export_html import markdown_to_html
 c.HTMLExporter.filters = {{"markdown2html": markdown_to_html}}
 '''
+# Each feedback page wraps the checks' long lines.
+WRAP = "<style>.output_error pre, .output_stream pre { white-space: pre-wrap; }</style>"
 
 
 class GradeChecks(Preprocessor):
@@ -68,21 +57,18 @@ class GradeChecks(Preprocessor):
         return sandbox.write_verdicts(nb, sandbox.grade(nb)), resources
 
 
-def environment():
-    """This venv's bin/ first on PATH (nbgrader's migrations call alembic), its kernels found first."""
-    bin_dir = Path(sys.executable).parent
-    jupyter = Path(sys.prefix) / "share" / "jupyter"
-    return {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-            "JUPYTER_PATH": f"{jupyter}{os.pathsep}{os.environ.get('JUPYTER_PATH', '')}".rstrip(os.pathsep)}
-
-
 def nbgrader(course, *args, check=True):
-    """Run `nbgrader ARGS` in the course folder; its log goes to logs/<command>.log.  -> exit code."""
+    """Run `nbgrader ARGS` in the course folder, its log in logs/<command>.log -> exit code.
+
+    This venv's bin/ comes first on PATH (nbgrader's migrations call alembic), its kernels first."""
+    bin_dir, jupyter = Path(sys.executable).parent, Path(sys.prefix) / "share" / "jupyter"
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+           "JUPYTER_PATH": f"{jupyter}{os.pathsep}{os.environ.get('JUPYTER_PATH', '')}".rstrip(os.pathsep)}
     log = Path(course) / "logs" / f"{args[0]}.log"
     log.parent.mkdir(exist_ok=True)
     with open(log, "w") as out:
-        code = subprocess.run([Path(sys.executable).parent / "nbgrader", *args], cwd=course, env=environment(),
-                              stdout=out, stderr=subprocess.STDOUT).returncode
+        code = subprocess.run([bin_dir / "nbgrader", *args], cwd=course, env=env, stdout=out,
+                              stderr=subprocess.STDOUT).returncode
     if code and check:
         tail = "".join(log.read_text().splitlines(True)[-15:])
         raise RuntimeError(f"nbgrader {' '.join(args)} failed (exit {code}); end of {log}:\n{tail}")
@@ -90,10 +76,9 @@ def nbgrader(course, *args, check=True):
 
 
 def build_course(course=COURSE, solution=ROOT / "nb07_em.ipynb"):
-    """Steps 1 and 2: a fresh course folder with the assignment released.  Returns the release."""
+    """A fresh course folder with the assignment released and its checks made public -> the release."""
     course = Path(course)
-    if course.exists():
-        shutil.rmtree(course)
+    shutil.rmtree(course, ignore_errors=True)
     source = course / "source" / ASSIGNMENT
     source.mkdir(parents=True)
     (course / "nbgrader_config.py").write_text(CONFIG)
@@ -106,18 +91,13 @@ def build_course(course=COURSE, solution=ROOT / "nb07_em.ipynb"):
 
 
 def submit(course, student, notebook):
-    """Step 3: place `notebook` as the submission of `student`."""
     folder = Path(course) / "submitted" / student / ASSIGNMENT
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(notebook, folder / f"{NOTEBOOK}.ipynb")
 
 
-WRAP = "<style>.output_error pre, .output_stream pre { white-space: pre-wrap; }</style>"
-
-
 def autograde(course):
-    """Step 4.  A submission nbgrader cannot read is logged and scored 0; the others are graded.
-    Each feedback page wraps the checks' long lines."""
+    """Autograde and write the feedback.  A submission nbgrader cannot read is logged and scored 0."""
     nbgrader(course, "autograde", ASSIGNMENT, "--force", check=False)
     nbgrader(course, "generate_feedback", ASSIGNMENT, "--force", check=False)
     for page in Path(course, "feedback").glob(f"*/{ASSIGNMENT}/{NOTEBOOK}.html"):
@@ -125,8 +105,8 @@ def autograde(course):
 
 
 def points(course):
-    """student -> [row] read from the gradebook and the autograded notebook: grade_id, function, part,
-    score, points, and the check's message."""
+    """student -> [{grade_id, function, part, score, points, message}]: the gradebook's scores, each
+    message from the check cell's output in the autograded notebook."""
     import nbformat
     from nbgrader.api import Gradebook
 
@@ -134,26 +114,19 @@ def points(course):
     with Gradebook(f"sqlite:///{Path(course) / 'gradebook.db'}", course_id=COURSE_ID) as gb:
         for student in gb.students:
             path = Path(course) / "autograded" / student.id / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
-            messages = {}
-            if path.exists():
-                graded = nbformat.read(path, as_version=4)
-                marks = [o.get("metadata", {}).get("graded_by") for c in graded.cells for o in c.get("outputs", [])
-                         if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"]
-                if not marks or set(marks) != {"scripts/sandbox.py"}:
-                    raise RuntimeError(f"{path} was not graded by scripts/sandbox.py: nbgrader did not load "
-                                       f"{Path(course) / 'nbgrader_config.py'} (see logs/autograde.log)")
-                for cell in graded.cells:
-                    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-                    for output in cell.get("outputs", []):
-                        messages[grade_id] = output.get("evalue") or output.get("text", "").strip()
-            rows = []
-            for grade in gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student.id).grades:
-                name, _, part = grade.name.rpartition("_")
-                if part in ("correctness", "robustness"):    # the autograded checks; not q1..q6
-                    rows.append({"grade_id": grade.name, "function": name, "part": part, "score": grade.score,
-                                 "points": grade.max_score,
-                                 "message": messages.get(grade.name, "not graded: nbgrader could not read it")})
-            result[student.id] = rows
+            cells = nbformat.read(path, as_version=4).cells if path.exists() else []
+            outputs = [(cell.metadata.nbgrader.grade_id, output) for cell in cells for output in cell.get("outputs", [])
+                       if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")]
+            if path.exists() and {o.get("metadata", {}).get("graded_by") for _, o in outputs} != {"scripts/sandbox.py"}:
+                raise RuntimeError(f"{path} was not graded by scripts/sandbox.py: nbgrader did not load "
+                                   f"{Path(course) / 'nbgrader_config.py'} (see logs/autograde.log)")
+            messages = {grade_id: o.get("evalue") or o.get("text", "").strip() for grade_id, o in outputs}
+            result[student.id] = [
+                {"grade_id": g.name, "function": g.name.rpartition("_")[0], "part": g.name.rpartition("_")[2],
+                 "score": g.score, "points": g.max_score,
+                 "message": messages.get(g.name, "not graded: nbgrader could not read it")}
+                for g in gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student.id).grades
+                if g.name.endswith(("_correctness", "_robustness"))]     # the autograded checks; not q1..q6
     return result
 
 

@@ -1,14 +1,9 @@
 """Write the student edition of the solution notebook: exactly what nbgrader releases.
 
-Usage:  python scripts/make_student.py SOLUTION.ipynb STUDENT.ipynb
-        (or: make student, which writes build/student/nb07_em.ipynb)
+Usage:  python scripts/make_student.py SOLUTION.ipynb STUDENT.ipynb   (or: make student)
 
-Runs `nbgrader generate_assignment` with its default settings in a temporary course folder
-(see scripts/course.py) and copies the released assignment: the notebook to STUDENT.ipynb,
-and the `data/` and `helpers/` folders it opens beside it.  In the released notebook each
-region between `### BEGIN SOLUTION` and `### END SOLUTION` is `# YOUR CODE HERE` /
-`raise NotImplementedError()`, each model answer is `YOUR ANSWER HERE`, the hidden tests
-are gone, outputs are cleared and the check cells are locked.
+The release of a throwaway course (scripts/course.py, `nbgrader generate_assignment` with its
+default settings) is copied: the notebook to STUDENT.ipynb, its `data/` and `helpers/` beside it.
 """
 
 import shutil
@@ -23,13 +18,8 @@ def make_student(solution, student):
     student = Path(student)
     with tempfile.TemporaryDirectory(prefix="student-") as folder:
         release = build_course(Path(folder) / "course", solution)
-        student.parent.mkdir(parents=True, exist_ok=True)
-        for item in release.parent.iterdir():
-            target = student if item == release else student.parent / item.name
-            if item.is_dir():
-                shutil.copytree(item, target, dirs_exist_ok=True)
-            else:
-                shutil.copyfile(item, target)
+        shutil.copytree(release.parent, student.parent, ignore=shutil.ignore_patterns(release.name), dirs_exist_ok=True)
+        shutil.copyfile(release, student)
 
 
 if __name__ == "__main__":

@@ -1,18 +1,15 @@
 """The checks as the student edition ships them: no hidden case, no reference version to call.
 
-`publish(folder)` rewrites the released copy of helpers/checks/ in `folder`:
-
-- each exercise module loses its `reference` functions, its planted answers (TEXTBOOK, SLIPS,
-  SEED_CONTRACT and every PLANTED_ name)
-  and every branch taken only when `hidden` is true (the module is parsed, `hidden` read as
-  False, and what can then never run is dropped);
-- `_recorded.pkl` holds what the reference versions returned on the visible cases, for the
-  notebook's answers, the textbook answers and every planted slip, recorded by running the
-  visible checks on them here.  In the student's kernel `reference(name)` replays those
-  results, so a public check prints the same message as the instructor's for each of them.
+`publish(folder)` rewrites the released copy of helpers/checks/ in `folder`.  Each exercise module
+loses its `reference` functions, its planted answers (TEXTBOOK, SLIPS, SEED_CONTRACT, PLANTED_*)
+and every branch taken only when `hidden` is true (`hidden` read as False, and what can then never
+run dropped).  `_recorded.pkl` holds what the reference versions returned on the visible cases for
+the notebook's answers, the textbook answers and every planted slip; `reference(name)` replays
+them in the student's kernel, so a public check gives the same message as the instructor's.
 """
 
 import ast
+import copy
 import pickle
 import sys
 from pathlib import Path
@@ -23,37 +20,23 @@ DROPPED = {"reference", "reference_log_joint", "TEXTBOOK", "SLIPS", "SEED_CONTRA
 
 
 class Visible(ast.NodeTransformer):
-    """`hidden` is False: prune the branches it selects, and what follows a return."""
-
-    def visit_Name(self, node):
-        return ast.Constant(False) if node.id == "hidden" and isinstance(node.ctx, ast.Load) else node
-
-    def visit_UnaryOp(self, node):
-        node = self.generic_visit(node)
-        if isinstance(node.op, ast.Not) and isinstance(node.operand, ast.Constant):
-            return ast.Constant(not node.operand.value)
-        return node
-
-    def visit_IfExp(self, node):
-        node = self.generic_visit(node)
-        if isinstance(node.test, ast.Constant):
-            return node.body if node.test.value else node.orelse
-        return node
-
-    def visit_If(self, node):
-        node = self.generic_visit(node)
-        if isinstance(node.test, ast.Constant):
-            return (node.body if node.test.value else node.orelse) or ast.Pass()
-        return node
+    """`hidden` is False: fold it, prune the branches it selects, and drop what follows a return."""
 
     def generic_visit(self, node):
         node = super().generic_visit(node)
+        if isinstance(node, ast.Name) and node.id == "hidden" and isinstance(node.ctx, ast.Load):
+            return ast.Constant(False)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and isinstance(node.operand, ast.Constant):
+            return ast.Constant(not node.operand.value)
+        if isinstance(node, (ast.If, ast.IfExp)) and isinstance(node.test, ast.Constant):
+            kept = node.body if node.test.value else node.orelse
+            return kept if isinstance(node, ast.IfExp) else kept or ast.Pass()
         for field in ("body", "orelse"):
-            stmts = getattr(node, field, None)
-            if isinstance(stmts, list) and stmts and isinstance(stmts[0], ast.stmt):
-                ends = [i for i, s in enumerate(stmts) if isinstance(s, ast.Return)]
-                if ends:
-                    setattr(node, field, stmts[:ends[0] + 1])
+            statements = getattr(node, field, None)
+            ends = [i for i, s in enumerate(statements) if isinstance(s, ast.Return)] \
+                if isinstance(statements, list) else []
+            if ends:
+                setattr(node, field, statements[:ends[0] + 1])
         return node
 
 
@@ -75,10 +58,12 @@ def strip(source, core=False):
 
 
 def record():
-    """{name: [(args, kwargs, result, generator states after)]} of the reference calls made by the
-    visible checks on the notebook's answers, the textbook answers and every planted slip, as the
-    student edition makes them (no stand-ins)."""
+    """{name: [(args, kwargs, result or exception, generator states after)]}, without repeats, of the
+    reference calls the visible checks make (as the student edition makes them: no stand-ins) on the
+    notebook's answers, the textbook answers and every planted slip."""
     sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+    import numpy as np
+
     import helpers.checks as checks
     from exercises import bodies, slips, source
 
@@ -86,17 +71,15 @@ def record():
 
     def recording(name, func):
         def call(*args, **kwargs):
-            import copy
-
-            import numpy as np
             before = copy.deepcopy((args, kwargs))
+            seen = calls.setdefault(name, {})
             try:
                 result = func(*args, **kwargs)
             except (ValueError, np.linalg.LinAlgError) as exc:   # what a check expects a reference to raise
-                calls.setdefault(name, []).append((before[0], before[1], exc, []))
+                seen.setdefault(pickle.dumps(before), (*before, exc, []))
                 raise
             after = [a.bit_generator.state for a in args if isinstance(a, np.random.Generator)]
-            calls.setdefault(name, []).append((before[0], before[1], copy.deepcopy(result), after))
+            seen.setdefault(pickle.dumps(before), (*before, copy.deepcopy(result), after))
             return result
         return call
 
@@ -112,15 +95,7 @@ def record():
             checks.run_all(namespace, hidden=False, parts=parts)
     finally:
         checks.RECORDER, checks.public = None, public
-    return {name: unique(found) for name, found in calls.items()}
-
-
-def unique(found):
-    """The calls without repeats (the same arguments, bit for bit)."""
-    kept = {}
-    for entry in found:
-        kept.setdefault(pickle.dumps(entry[:2]), entry)
-    return list(kept.values())
+    return {name: list(found.values()) for name, found in calls.items()}
 
 
 def publish(folder):
