@@ -188,7 +188,7 @@ def test_player_of_the_course_run_is_small(nb, x_data):
     pi, mu, sigma = nb.init_params(x_data, 4, np.random.default_rng(0))
     *_, history = nb.run_em(x_data, pi, mu, sigma)
     last = len(history) - 1
-    frames = np.unique(np.geomspace(1, last + 1, 9).astype(int) - 1)   # as the notebook
+    frames = np.unique(np.geomspace(1, last + 1, 7).astype(int) - 1)   # as the notebook
     snaps = [{"iteration": i, "ll": history[i]["ll"], "mu": history[i]["mu"], "sigma": history[i]["sigma"],
               "r": nb.e_step(x_data, history[i]["pi"], history[i]["mu"], history[i]["sigma"])}
              for i in frames]
