@@ -21,7 +21,7 @@ from PIL import Image  # noqa: E402
 import helpers  # noqa: E402
 from helpers.plotting import snapshot_title  # noqa: E402
 
-helpers.use_class_style()  # as the notebook does (its grid lies below the points, as the kept background)
+helpers.use_class_style()  # as the notebook does
 
 # What JupyterLab 4's sanitizer keeps of untrusted HTML (its allow-lists, for the parts used here).
 KEPT_TAGS = {"details", "summary", "img", "span"}
