@@ -58,7 +58,8 @@ def _data_uri(images, durations=None):
     """Lossless WebP data: URI of one image, or of an endlessly looping animation."""
     buffer = io.BytesIO()
     more = {} if durations is None else dict(save_all=True, append_images=images[1:], duration=durations, loop=0)
-    images[0].save(buffer, format="WEBP", lossless=True, quality=0, method=1, **more)  # the fastest effort: 2x quicker, 1.4x larger
+    # quality=0 is lossless WebP's quickest effort: half the encoding time of 50, 1.4x the bytes
+    images[0].save(buffer, format="WEBP", lossless=True, quality=0, method=1, **more)
     return "data:image/webp;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

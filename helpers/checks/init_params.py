@@ -31,7 +31,8 @@ def cases(hidden):
 
 
 def result(f, x, K, rng, reg_covar, case):
-    return params("init_params", call("init_params", f, x, K, rng, reg_covar=reg_covar, case=case), K, x.shape[1], case)
+    out = call("init_params", f, x, K, rng, reg_covar=reg_covar, case=case)
+    return params("init_params", out, K, x.shape[1], case)
 
 
 def correctness(f, hidden):
