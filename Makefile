@@ -171,7 +171,7 @@ test-slow: $(DEV_STAMP)
 
 # The student edition is what nbgrader releases: build/student/, the notebook with data/ and helpers/.
 student: $(DEV_STAMP)
-	$(BIN)/python scripts/make_student.py $(NB) build/student/$(NB)
+	$(BIN)/python scripts/course.py --student build/student/$(NB)
 
 # Points per function for one submission, as nbgrader's autograde gives them.
 grade: $(DEV_STAMP)

@@ -16,24 +16,12 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
-from nbformat.v4 import new_code_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts"), str(ROOT / "tests")]
 import course  # noqa: E402
+from bench_runall import floor, run_all  # noqa: E402
 from exercises import bodies, notebook, slips  # noqa: E402
-
-
-def floor(repeat=3):
-    nb = new_notebook(cells=[new_code_cell("import numpy as np\nimport scipy.stats\nimport matplotlib.pyplot as plt"),
-                             new_code_cell("plt.plot([0, 1]); plt.show()")])
-    times = []
-    for _ in range(repeat):
-        start = time.monotonic()
-        NotebookClient(nb, kernel_name="python3").execute()
-        times.append(time.monotonic() - start)
-    return min(times)
 
 
 def main():
@@ -51,7 +39,7 @@ def main():
         start = time.monotonic()
         course.nbgrader(where, "autograde", course.ASSIGNMENT, "--force", check=False)
         per = (time.monotonic() - start) / args.students
-    base = floor()
+    base = min(run_all(floor()) for _ in range(3))
     print(f"nbgrader autograde: {per:.2f} s per submission ({args.students} submissions); "
           f"floor {base:.2f} s; ratio {per / base:.2f}")
 

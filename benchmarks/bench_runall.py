@@ -5,11 +5,9 @@ Usage:  python benchmarks/bench_runall.py [--repeat N] [--cells K]
 Every timing starts a fresh kernel and runs to the end, as a student's Run All does:
   floor    : a one-cell notebook that imports numpy, scipy.stats and matplotlib.pyplot
              and shows one empty figure (what any plotting notebook pays before its own work)
-  imports  : the same cell without the figure, importing scipy only (the floor used before;
-             it hides the cost of scipy.stats and of the first figure)
   notebook : every cell of nb07_em.ipynb
 It prints the median of N runs of each (default 5, taken in turns so that machine noise hits
-all three alike) and the notebook's ratio to each; the limit is 3 times the floor.
+both alike) and the notebook's ratio to the floor; the limit is 3.
 With --cells K it also prints the notebook's K slowest code cells (median seconds from
 the kernel's execute-input to execute-reply messages, as nbclient records them).
 The stored notebook is not modified.
@@ -34,8 +32,6 @@ import matplotlib.pyplot as plt
 fig, ax = plt.subplots()
 plt.show()"""
 
-IMPORTS = "import numpy\nimport scipy\nimport matplotlib.pyplot as plt"
-
 
 def run_all(nb):
     """Execute `nb` in place in a fresh kernel from the project folder; return wall seconds."""
@@ -56,8 +52,9 @@ def cell_seconds(nb):
     return seconds
 
 
-def one_cell(source):
-    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+def floor():
+    """The floor notebook: one cell of imports and an empty figure."""
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FLOOR)])
 
 
 def main():
@@ -66,8 +63,7 @@ def main():
     parser.add_argument("--cells", type=int, default=0, help="also print the K slowest cells")
     args = parser.parse_args()
 
-    notebooks = {"floor": one_cell(FLOOR), "imports": one_cell(IMPORTS),
-                 "notebook": nbformat.read(ROOT / "nb07_em.ipynb", as_version=4)}
+    notebooks = {"floor": floor(), "notebook": nbformat.read(ROOT / "nb07_em.ipynb", as_version=4)}
     times = {name: [] for name in notebooks}
     per_cell = {}
     for _ in range(args.repeat):
@@ -80,10 +76,8 @@ def main():
     median = {name: statistics.median(values) for name, values in times.items()}
     print(f"Run All timing, median of {args.repeat} (fresh kernel each time)")
     print(f"  floor: kernel, numpy, scipy.stats, pyplot, one empty figure : {median['floor']:6.2f} s")
-    print(f"  kernel and imports only (numpy, scipy, pyplot)              : {median['imports']:6.2f} s")
     print(f"  Restart & Run All of nb07_em.ipynb                          : {median['notebook']:6.2f} s")
-    print(f"  ratio to the floor        : {median['notebook'] / median['floor']:5.2f}  (limit 3)")
-    print(f"  ratio to kernel + imports : {median['notebook'] / median['imports']:5.2f}")
+    print(f"  ratio to the floor: {median['notebook'] / median['floor']:5.2f}  (limit 3)")
     if args.cells:
         cells = notebooks["notebook"].cells
         slowest = sorted(per_cell, key=lambda i: -statistics.median(per_cell[i]))[: args.cells]

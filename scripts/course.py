@@ -2,6 +2,8 @@
 
 Usage:  python scripts/course.py [--course build/course] [SUBMISSION.ipynb ...]
         (or: make course SUBMISSIONS="a.ipynb b.ipynb"; without submissions the solution is graded)
+        python scripts/course.py --student STUDENT.ipynb    (or: make student)
+        writes only the student edition: nbgrader's release, data/ and helpers/ beside the notebook
 
 Each step is an nbgrader command in the course folder; the config replaces autograde's Execute step
 by `GradeChecks` (scripts/sandbox.py: the submission never runs).  The rest is nbgrader's own.
@@ -12,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
@@ -90,6 +93,15 @@ def build_course(course=COURSE, solution=ROOT / "nb07_em.ipynb"):
     return course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
 
 
+def make_student(student, solution=ROOT / "nb07_em.ipynb"):
+    """Copy a throwaway course's release: the notebook to `student`, its data/ and helpers/ beside it."""
+    with tempfile.TemporaryDirectory(prefix="student-") as folder:
+        release = build_course(Path(folder) / "course", solution)
+        shutil.copytree(release.parent, Path(student).parent, ignore=shutil.ignore_patterns(release.name),
+                        dirs_exist_ok=True)
+        shutil.copyfile(release, student)
+
+
 def submit(course, student, notebook):
     folder = Path(course) / "submitted" / student / ASSIGNMENT
     folder.mkdir(parents=True, exist_ok=True)
@@ -135,7 +147,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("submissions", nargs="*", help="notebooks to grade (default: the solution)")
     parser.add_argument("--course", default=str(COURSE), help="the course folder (default: %(default)s)")
+    parser.add_argument("--student", metavar="NOTEBOOK", help="only write the student edition there")
     args = parser.parse_args(argv)
+    if args.student:
+        make_student(args.student)
+        return print(f"wrote {args.student}, with data/ and helpers/ beside it")
     submissions = {Path(p).stem: p for p in args.submissions} or {"solution": ROOT / "nb07_em.ipynb"}
     if len(submissions) != len(args.submissions or [None]):
         sys.exit("course: two submissions have the same file name; student ids must differ")

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-from make_student import make_student  # noqa: E402
+from course import make_student  # noqa: E402
 
 from helpers.checks import exercises  # noqa: E402
 
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow  # `make test-all`
 @pytest.fixture(scope="module")
 def student(tmp_path_factory):
     path = tmp_path_factory.mktemp("student") / "nb07_em.ipynb"
-    make_student(ROOT / "nb07_em.ipynb", path)
+    make_student(path)
     return path
 
 
