@@ -63,10 +63,9 @@ class GradeChecks(Preprocessor):
 def nbgrader(course, *args, check=True):
     """Run `nbgrader ARGS` in the course folder, its log in logs/<command>.log -> exit code.
 
-    This venv's bin/ comes first on PATH (nbgrader's migrations call alembic), its kernels first."""
-    bin_dir, jupyter = Path(sys.executable).parent, Path(sys.prefix) / "share" / "jupyter"
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-           "JUPYTER_PATH": f"{jupyter}{os.pathsep}{os.environ.get('JUPYTER_PATH', '')}".rstrip(os.pathsep)}
+    This venv's bin/ comes first on PATH: nbgrader's migrations call alembic.  No step starts a kernel."""
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     log = Path(course) / "logs" / f"{args[0]}.log"
     log.parent.mkdir(exist_ok=True)
     with open(log, "w") as out:
