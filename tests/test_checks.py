@@ -192,6 +192,20 @@ def test_unknown_exercises_and_parts_are_a_programming_error(solution):
         check("fit", namespace=solution)
 
 
+def test_the_student_edition_names_the_failing_function_a_check_depends_on(monkeypatch):
+    """With no stand-ins (the student edition), a check first runs the same part of the functions it
+    calls: ll is not blamed for a logsumexp_rows that overflows, nor e_step for a log_gaussian stub."""
+    import helpers.checks
+    monkeypatch.setattr(helpers.checks, "public", lambda: True)
+    naive = submission(source({**bodies(), "logsumexp_rows": bodies("textbook")["logsumexp_rows"]}))
+    assert message(naive, "ll", "robustness") == ('ll calls logsumexp_rows, whose robustness check fails: '
+                                                  'make check("logsumexp_rows", "robustness") pass first')
+    check("ll", namespace=naive)                             # correctness: logsumexp_rows is correct
+    stub = submission(source({name: body for name, body in bodies().items() if name != "log_gaussian"}))
+    assert message(stub, "e_step") == 'e_step calls log_gaussian, whose check fails: make check("log_gaussian") ' \
+                                      'pass first'
+
+
 def test_ipython_shows_only_the_cell_line_and_the_message(capsys):
     from IPython.core.interactiveshell import InteractiveShell
     shell = InteractiveShell.instance()

@@ -208,11 +208,14 @@ def run(name, part, namespace, hidden=False):
     if not callable(func):
         return Result(name, part, False, f"{name} is a {type(func).__name__}, not a function: "
                                          f"was the name reused after its cell? Run its cell again")
-    if public():                                             # no stand-ins: the student's own, if they pass
+    if public():                             # no stand-ins: the student's own, if they pass the same checks
         for other in (u for u in module.USES if u in exercises()):
-            if not run(other, "correctness", namespace).passed:
-                return Result(name, part, False, f"{name} calls {other}, whose check fails: make "
-                                                 f"check(\"{other}\") pass first")
+            for its_part in dict.fromkeys(("correctness", part)):
+                if hasattr(exercise(other), its_part) and not run(other, its_part, namespace).passed:
+                    which = "" if its_part == "correctness" else f" {its_part}"
+                    again = f'"{other}"' + (f', "{its_part}"' if which else "")
+                    return Result(name, part, False, f"{name} calls {other}, whose{which} check fails: "
+                                                     f"make check({again}) pass first")
     try:
         with stand_ins(func, () if public() else module.USES):
             body(func, hidden)
