@@ -19,7 +19,7 @@ class Animation:
     frames: list
     durations: list
     titles: list
-    scale: float = 2.0
+    scale: float
 
     @property
     def css_size(self):

@@ -8,8 +8,6 @@ from IPython.display import display
 
 from helpers.plotting import make_plot
 
-TOL = 1e-6  # run_em's stopping test
-
 
 class ManualDemo:
     def __init__(self, x, pi, mu, sigma, e_step, ll):
@@ -36,12 +34,12 @@ class ManualDemo:
     def show(self):
         """Count the step just made and redraw; raise if the step changed nothing."""
         state = self._state()
-        if all(a.shape == b.shape and np.array_equal(a, b) for a, b in zip(state, self._drawn)):
+        if all(np.array_equal(a, b) for a, b in zip(state, self._drawn)):  # False if the shapes differ
             raise ValueError("the demo's state did not change: assign the E-step's result to demo.r, and "
                              "the M-step's to demo.pi, demo.mu, demo.sigma")
         before = self.ll
         self.step += 1
         self.ll = self._ll(self.x, self.pi, self.mu, self.sigma)
-        self.converged = self.ll - before < TOL
+        self.converged = self.ll - before < 1e-6  # run_em's stopping test
         self._drawn = state
         self.view.update(self._draw())

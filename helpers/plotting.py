@@ -127,14 +127,13 @@ def draw_component(ax, k, mean, cov=None, n_sigmas=SIGMA_LEVELS, zorder=3, offse
                                   path_effects=_halo(4))]
 
 
-def draw_components(ax, mu, sigma=None, distance=18):
+def draw_components(ax, mu, sigma=None):
     """Every component: the broadest ellipses first (none hides a smaller one); a marker drawn over
-    another is drawn smaller, so both show; each number ``distance`` points from its mean on the side
+    another is drawn smaller, so both show; each number 18 points from its mean on the side
     farthest from the other means and numbers, inside the Axes if possible: nearest its own mean."""
-    mu = np.asarray(mu, dtype=float)
     ax.apply_aspect()
     means, scale = ax.transData.transform(mu), ax.figure.dpi / 72  # display px, px per point
-    step, inner = distance * scale, ax.bbox.padded(-14 * scale)
+    step, inner = 18 * scale, ax.bbox.padded(-14 * scale)
     placed = []  # the numbers' places, in the order of the means
     directions = [np.array([np.cos(a), np.sin(a)]) for a in np.radians([45, 135, 315, 225, 90, 0, 270, 180])]
     for k, mean in enumerate(means):
@@ -274,7 +273,7 @@ def plot_panels(x, panels, ncols=None, limits=None, left=_LEFT):
     view (default: all panels').  left: the left margin, CSS px (below _LEFT: no y tick labels).
     Returns (figure, 1 x ncols array of Axes).
     """
-    limits = limits or _union([default_limits(p.get("x", x), p.get("mu"), p.get("sigma")) for p in panels])
+    limits = limits or _shared_view(x, panels)
     key = _key_rows(panels)
     title_lines = max(p.get("title", "").count("\n") + 1 for p in panels)
     fig, axes = _figure(ncols or len(panels), limits, title_lines, key_rows=len(key), left=left)
@@ -292,9 +291,9 @@ def plot_panels(x, panels, ncols=None, limits=None, left=_LEFT):
     return fig, axes
 
 
-def _union(limits):  # of several views ((xmin, xmax), (ymin, ymax))
-    limits = np.asarray(limits)
-    return tuple(zip(limits[:, :, 0].min(axis=0), limits[:, :, 1].max(axis=0)))
+def _shared_view(x, panels):  # ((xmin, xmax), (ymin, ymax)) that holds every panel's default view
+    views = np.asarray([default_limits(p.get("x", x), p.get("mu"), p.get("sigma")) for p in panels])
+    return tuple(zip(views[:, :, 0].min(axis=0), views[:, :, 1].max(axis=0)))
 
 
 def _key_rows(panels):
@@ -320,12 +319,12 @@ def plot_snapshots(x, snapshots, ncols=2):
     figure with its key per row of ncols panels, so that each panel is as large as the box allows
     (with ncols=2, over 400 px wide: no y tick labels).  Returns (list of figures, 2-D array of Axes)."""
     panels = [{"title": snapshot_title(s), "r": s["r"], "mu": s["mu"], "sigma": s["sigma"]} for s in snapshots]
-    limits = _union([default_limits(x, p["mu"], p["sigma"]) for p in panels])
+    limits = _shared_view(x, panels)
     rows = [plot_panels(x, panels[i:i + ncols], ncols, limits, left=_RIGHT) for i in range(0, len(panels), ncols)]
     return [fig for fig, _ in rows], np.vstack([axes for _, axes in rows])
 
 
-def plot_data_vs_simulated(x, x_sim, z_sim, mu=None, sigma=None):
+def plot_data_vs_simulated(x, x_sim, z_sim, mu, sigma):
     """The data beside points simulated from a fit, by sampled component, on the data's view."""
     panels = [{"x": x, "title": f"the data\n{len(x)} samples"},
               {"x": x_sim, "labels": z_sim, "mu": mu, "sigma": sigma,
@@ -337,8 +336,6 @@ def find_plateau(lls, rel_gain=0.002, min_length=3):
     """(first, last) iteration of the longest stall before convergence, or None: a run of at
     least min_length gains below rel_gain times the whole climb, after which ll climbs faster."""
     lls = np.asarray(lls, dtype=float)
-    if len(lls) < min_length + 2:
-        return None
     slow = np.diff(lls) < rel_gain * (lls[-1] - lls[0])  # slow[i]: the gain from iteration i to i + 1
     edges = np.flatnonzero(np.diff(np.concatenate([[0], slow.astype(int), [0]])))
     stalls = [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2]) if b - a >= min_length and b < len(slow)]
@@ -349,10 +346,10 @@ def _line_axes():
     return plt.figure(figsize=(BOX[0] / DPI, 400 / DPI), dpi=DPI, layout="constrained").add_subplot()
 
 
-def plot_ll(lls, annotations=(), plateau="auto", end_label=None):
+def plot_ll(lls, annotations=(), plateau=True, end_label=None):
     """ℓ, the mean log-likelihood per sample, against the EM iteration, its start and end labelled
-    (end_label names the end); returns the Axes.  plateau: (first, last) iteration to shade, "auto"
-    (find_plateau) or None.  annotations: (iteration, text) pairs, each written below its point."""
+    (end_label names the end), the stall find_plateau finds shaded unless plateau is false; returns
+    the Axes.  annotations: (iteration, text) pairs, each written below its point."""
     lls = np.asarray(lls, dtype=float)
     last, climb = len(lls) - 1, np.ptp(lls) or 1
     ax = _line_axes()
@@ -366,7 +363,7 @@ def plot_ll(lls, annotations=(), plateau="auto", end_label=None):
     if last > 0:  # low on the right, where a climbing curve leaves room
         ax.annotate(f"{end_label or f'iteration {last}'}: ℓ = {lls[-1]:.3f}", (last, lls[-1]), xytext=(0.99, 0.3),
                     ha="right", va="center", **(style | dict(textcoords="axes fraction")))
-    plateau = find_plateau(lls) if isinstance(plateau, str) else plateau
+    plateau = find_plateau(lls) if plateau else None
     if plateau is not None:
         ax.axvspan(*plateau, color=COLORS[3], alpha=0.15, linewidth=0, zorder=1)
         ax.text(sum(plateau) / 2, 0.12, f"plateau\n{plateau[0]}-{plateau[1]}", ha="center", va="bottom",
