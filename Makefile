@@ -145,8 +145,11 @@ run: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(NB)
 
+# No timings stored, and each cell's printing in one stream output (the kernel splits it by
+# timing), so that a re-run rewrites only the outputs that changed.
 execute: $(STAMP)
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False $(NB)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False \
+	  --NotebookExporter.preprocessors=nbconvert.preprocessors.CoalesceStreamsPreprocessor $(NB)
 
 data: $(STAMP)
 	$(BIN)/python data/make_gmm.py

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
 
-from helpers.plotting import make_plot
+from helpers.plotting import DPI, make_plot
 
 
 class ManualDemo:
@@ -16,8 +16,8 @@ class ManualDemo:
         self.r = e_step(x, pi, mu, sigma)
         self.step, self.ll, self.converged = 0, ll(x, pi, mu, sigma), False
         self._drawn = self._state()
-        # 756 x 418 px, so that this figure and the step cell below it fit on a 720p screen together
-        self.fig, self.ax = plt.subplots(figsize=(10.5, 5.8), dpi=72, layout="constrained")
+        # 756 x 418 CSS px, so that this figure and the step cell below it fit on a 720p screen together
+        self.fig, self.ax = plt.subplots(figsize=(756 / DPI, 418 / DPI), dpi=DPI, layout="constrained")
         plt.close(self.fig)  # shown by display() below, not by itself
         self.view = display(self._draw(), display_id=True)
 

@@ -282,8 +282,8 @@ def plot_panels(x, panels, ncols=None, limits=None, left=_LEFT):
             make_plot(**{"x": x, **panels[j]}, ax=ax, limits=limits, legend=False)
             ax.title.set_fontsize(TEXT_PX)
         ax.set_visible(j < len(panels))
-        if j > 0 or left < _LEFT:  # the y axis label on the left edge only
-            ax.set_ylabel("")
+        if j > 0 or left < _LEFT:  # the y axis label on the left edge only (hidden, still in the alt text)
+            ax.yaxis.label.set_visible(False)
     for i, row in enumerate(key):  # the last row at the bottom edge, the one before it a row higher
         fig.legend(handles=row, ncols=len(row), bbox_to_anchor=(0.5, (len(key) - 1 - i) * _KEY_ROW / fig.bbox.height),
                    loc="lower center", frameon=False, handlelength=2.6, handletextpad=0.5, columnspacing=1.2,

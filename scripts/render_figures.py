@@ -9,6 +9,7 @@ import argparse
 import base64
 import io
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -16,7 +17,8 @@ import numpy as np
 from PIL import Image, ImageSequence
 
 ROOT = Path(__file__).resolve().parents[1]
-BOX = (848, 560)  # helpers.plotting.BOX: JupyterLab's output area at 1280x720
+sys.path.insert(0, str(ROOT))
+from helpers.plotting import BOX  # noqa: E402  JupyterLab's output area at 1280x720
 CVD_TYPES = ("deuteranomaly", "protanomaly", "tritanomaly")
 
 

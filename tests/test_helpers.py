@@ -213,6 +213,10 @@ def test_plot_snapshots_grid():
     assert axes.flat[4].get_title() == "iteration 4\nℓ = -1.600"
     assert all(fig.legends for fig in figs), "every row has a key"
     assert len({(ax.get_xlim(), ax.get_ylim()) for ax in axes.flat[:5]}) == 1  # means move, the view does not
+    for fig in figs:  # the y label is hidden on these panels, but a screen reader still hears both axes
+        assert helpers.figure_alt_text(fig).split(": ")[0] in ("3 scatter plots of x₂ against x₁",
+                                                                "2 scatter plots of x₂ against x₁")
+        assert not any(ax.yaxis.label.get_visible() for ax in fig.axes)
 
 
 def test_the_notebooks_snapshot_call_gives_panels_400_px_wide(x_data):
@@ -351,7 +355,7 @@ def test_the_key_has_no_dashed_line_of_width_zero():
 def test_alt_text_describes_panels_and_components():
     figures = all_figures()
     alt = helpers.figure_alt_text(figures["snapshots"])
-    assert alt.startswith("2 scatter plots: start, ℓ = -3.000; iteration 1, ℓ = -2.000.")
+    assert alt.startswith("2 scatter plots of x₂ against x₁: start, ℓ = -3.000; iteration 1, ℓ = -2.000.")
     assert "Components are told apart by colour, marker shape" in alt and "Grey points:" in alt
     assert "start: ℓ = -3.000" in helpers.figure_alt_text(figures["ll"])
 

@@ -84,6 +84,16 @@ def test_the_stored_notebook_shows_every_figure_it_draws():
         "(code cell, plt.show() calls, images) with a figure missing"
 
 
+def test_the_stored_notebook_keeps_each_cells_printout_in_one_piece():
+    """How the kernel splits a cell's printing into stream outputs depends on timing; `make execute`
+    joins them, so that re-running the notebook rewrites only outputs whose text changed."""
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    split = [index for index, cell in enumerate(code_cells(nb))
+             if any(a.output_type == b.output_type == "stream" and a.name == b.name
+                    for a, b in zip(cell.outputs, cell.outputs[1:]))]
+    assert split == [], f"code cells {split} store their printing in pieces: run `make execute`"
+
+
 def requirements(name):
     """The requirements listed in a requirements file, by canonical name (no -r lines)."""
     found = {}
