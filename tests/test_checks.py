@@ -194,13 +194,18 @@ def test_unknown_exercises_and_parts_are_a_programming_error(solution):
 
 def test_the_student_edition_names_the_failing_function_a_check_depends_on(monkeypatch):
     """With no stand-ins (the student edition), a check first runs the same part of the functions it
-    calls: ll is not blamed for a logsumexp_rows that overflows, nor e_step for a log_gaussian stub."""
+    calls: ll is not blamed for a logsumexp_rows that overflows, nor e_step for a log_gaussian stub.
+    Only functions it reaches count: an ll that never calls logsumexp_rows gets its own hint."""
     import helpers.checks
     monkeypatch.setattr(helpers.checks, "public", lambda: True)
     naive = submission(source({**bodies(), "logsumexp_rows": bodies("textbook")["logsumexp_rows"]}))
     assert message(naive, "ll", "robustness") == ('ll calls logsumexp_rows, whose robustness check fails: '
                                                   'make check("logsumexp_rows", "robustness") pass first')
     check("ll", namespace=naive)                             # correctness: logsumexp_rows is correct
+    plain = submission(source({**bodies(), "logsumexp_rows": bodies("textbook")["logsumexp_rows"],
+                               "ll": "return np.mean(np.log(np.exp(log_joint(x, pi, mu, sigma)).sum(axis=1)))"}))
+    assert message(plain, "ll", "robustness") == ("ll: a point 1e4 sigma away from every component gives -inf "
+                                                  "(log of 0) - add the densities in log space with logsumexp_rows")
     stub = submission(source({name: body for name, body in bodies().items() if name != "log_gaussian"}))
     assert message(stub, "e_step") == 'e_step calls log_gaussian, whose check fails: make check("log_gaussian") ' \
                                       'pass first'

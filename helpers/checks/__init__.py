@@ -209,7 +209,7 @@ def run(name, part, namespace, hidden=False):
         return Result(name, part, False, f"{name} is a {type(func).__name__}, not a function: "
                                          f"was the name reused after its cell? Run its cell again")
     if public():                             # no stand-ins: the student's own, if they pass the same checks
-        for other in (u for u in module.USES if u in exercises()):
+        for other in (u for u in module.USES if u in exercises() and u in reached(func, namespace)):
             for its_part in dict.fromkeys(("correctness", part)):
                 if hasattr(exercise(other), its_part) and not run(other, its_part, namespace).passed:
                     which = "" if its_part == "correctness" else f" {its_part}"
@@ -230,6 +230,19 @@ def run(name, part, namespace, hidden=False):
     word = "correct" if part == "correctness" else "robust"
     text = "on the hidden cases too" if hidden else f"({body.__doc__.strip()})"
     return Result(name, part, True, f"✓ {name}: {word} {text}")
+
+
+def reached(func, namespace):
+    """The names of `namespace` that func uses, directly or through the functions it uses."""
+    def names(code):                                         # a comprehension has its own code object
+        return set(code.co_names).union(*(names(c) for c in code.co_consts if isinstance(c, types.CodeType)))
+    found, todo = set(), [func]
+    while todo:
+        code = getattr(todo.pop(), "__code__", None)
+        for name in (names(code) if code else set()) & namespace.keys() - found:
+            found.add(name)
+            todo.append(namespace[name])
+    return found
 
 
 @contextmanager
