@@ -209,7 +209,8 @@ def run(name, part, namespace, hidden=False):
         return Result(name, part, False, f"{name} is a {type(func).__name__}, not a function: "
                                          f"was the name reused after its cell? Run its cell again")
     if public():                             # no stand-ins: the student's own, if they pass the same checks
-        for other in (u for u in module.USES if u in exercises() and u in reached(func, namespace)):
+        calls = reached(func, namespace)
+        for other in (u for u in module.USES if u in exercises() and u in calls):
             for its_part in dict.fromkeys(("correctness", part)):
                 if hasattr(exercise(other), its_part) and not run(other, its_part, namespace).passed:
                     which = "" if its_part == "correctness" else f" {its_part}"
