@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
-from traitlets import Bool
+from traitlets import Bool, Unicode
 
 import sandbox
 
@@ -31,14 +31,15 @@ COURSE_ID = "nb07-em"
 ASSIGNMENT = "nb07"
 NOTEBOOK = "nb07_em"
 RELEASED = ["data", "helpers"]                               # what the notebook opens beside itself
-CONFIG = f'''import sys
-sys.path.insert(0, {str(ROOT / "scripts")!r})
+CONFIG = '''import sys
+sys.path.insert(0, {scripts!r})
 from course import GradeChecks
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, LimitOutput, SaveAutoGrades
 
 c = get_config()
-c.CourseDirectory.course_id = "{COURSE_ID}"
+c.CourseDirectory.course_id = "{course_id}"
+c.GradeChecks.release = {release!r}          # what the grading worker sees: the student edition
 # nbgrader's autograde steps, with its Execute step replaced: the check cells get their verdicts
 # from scripts/sandbox.py, which never runs the submission's notebook.
 c.Autograde.autograde_preprocessors = [GradeChecks, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
@@ -55,9 +56,10 @@ class GradeChecks(Preprocessor):
     """nbgrader's Execute step replaced: each check cell gets its verdict from sandbox.grade."""
 
     enabled = Bool(True)                                     # nbconvert's preprocessors start disabled
+    release = Unicode(help="the released assignment's folder: its helpers/ and data/").tag(config=True)
 
     def preprocess(self, nb, resources):
-        return sandbox.write_verdicts(nb, sandbox.grade(nb)), resources
+        return sandbox.write_verdicts(nb, sandbox.grade(nb, self.release)), resources
 
 
 def nbgrader(course, *args, check=True):
@@ -77,18 +79,20 @@ def nbgrader(course, *args, check=True):
     return code
 
 
-def build_course(course=COURSE, solution=ROOT / "nb07_em.ipynb"):
-    """A fresh course folder with the assignment released and its checks made public -> the release."""
-    course = Path(course)
+def build_course(course=COURSE, solution=ROOT / "nb07_em.ipynb", record=True):
+    """A fresh course folder with the assignment released and its checks made public -> the release.
+    Without `record`, the released checks cannot run (grading, which never runs them, is faster)."""
+    course = Path(course).resolve()
     shutil.rmtree(course, ignore_errors=True)
     source = course / "source" / ASSIGNMENT
     source.mkdir(parents=True)
-    (course / "nbgrader_config.py").write_text(CONFIG)
+    (course / "nbgrader_config.py").write_text(CONFIG.format(
+        scripts=str(ROOT / "scripts"), course_id=COURSE_ID, release=str(course / "release" / ASSIGNMENT)))
     shutil.copy(solution, source / f"{NOTEBOOK}.ipynb")
     for name in RELEASED:
         shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     nbgrader(course, "generate_assignment", ASSIGNMENT)
-    publish(course / "release" / ASSIGNMENT)                # no hidden case, no reference version
+    publish(course / "release" / ASSIGNMENT, record)        # no hidden case, no reference version
     return course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
 
 

@@ -70,7 +70,7 @@ def grade(notebook):
         raise ValueError(f"{notebook} is not a valid Jupyter notebook: {detail}") from None
     with tempfile.TemporaryDirectory(prefix="grade-") as folder:
         where = Path(folder) / "course"
-        course.build_course(where)
+        course.build_course(where, record=False)
         course.submit(where, "submission", notebook)
         course.autograde(where)
         rows = course.points(where)["submission"]

@@ -1,241 +1,258 @@
 """Grading that no code in a submission can talk its way around (docs/grading.md).
 
-A worker process loads only the submission's definitions (helpers/nbload.py; its notebook never
-runs) and calls a student's function when asked, under an audit hook.  The checks, references and
-hidden cases stay in this process, which reads back only plain data (JSON, never pickle): the
-verdict is made where the submission's code does not run.  A call that hangs or kills the worker
-fails that check only.  `grade(nb)` -> {grade_id: Result}; `write_verdicts` fills the check cells.
+A worker process (scripts/worker.py) runs the submission's cells that its graded functions need,
+as the notebook ran them, and calls a student's function when asked.  It runs behind a wall: a
+bubblewrap sandbox with its own file system (the Python environment read-only, the student
+edition's helpers/ and data/, a temporary folder; no instructor file), its own processes, no
+network, no capabilities, a seccomp filter that refuses new processes, and limits on memory, open
+files and file size.  The checks, references and hidden cases stay in this process, which reads
+back only plain data (JSON, never pickle): the verdict is made where the submission's code does
+not run.  A call that hangs or kills the worker fails that check only, and a submission's calls
+share one time budget.  `grade(nb, release)` -> {grade_id: Result}; `write_verdicts` fills the
+check cells.
 """
 
 import ast
-import base64
 import contextlib
+import errno
 import inspect
-import json
 import os
-import select
+import resource
 import shutil
 import subprocess
+import symtable
 import sys
 import tempfile
 import time
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from worker import DEFINED, Channel, TooLong
+
 ROOT = Path(__file__).resolve().parents[1]
 CALL_SECONDS = 20      # at most this long for one call of a student's function
-LOAD_SECONDS = 30
+CELL_SECONDS = 10      # ... for one of the cells the graded functions need
+# The calls of one submission together, its cells included (seconds): then its checks fail.
+BUDGET_SECONDS = float(os.environ.get("GRADE_BUDGET_SECONDS", 60))
+TRUSTED = os.environ.get("GRADE_TRUSTED") == "1"              # grade without the wall: trusted code only
 STDERR = subprocess.DEVNULL if not os.environ.get("GRADE_DEBUG") else None
+LIMITS = {resource.RLIMIT_AS: 4 << 30, resource.RLIMIT_NOFILE: 256, resource.RLIMIT_FSIZE: 64 << 20,
+          resource.RLIMIT_CORE: 0}
+NO_WALL = ("grading runs each submission behind a wall (bubblewrap and seccomp on Linux), and {why}: "
+           "install bubblewrap (Debian, Ubuntu: apt install bubblewrap; Fedora: dnf install bubblewrap) "
+           "or grade in the container of docs/grading.md; to grade trusted submissions without it, "
+           "set GRADE_TRUSTED=1")
 
 
-# ---- messages: one line of JSON each, both ways (neither side unpickles what the other sent) ----
-
-def send(fd, message):
-    data = memoryview(json.dumps(plain(message)).encode() + b"\n")
-    while data:
-        data = data[os.write(fd, data):]
+class NoWall(RuntimeError):
+    pass
 
 
-def receive(fd, deadline=None):
-    """The next message, or None at EOF; TimeoutError after `deadline` (time.monotonic())."""
-    data = b""
-    while not data.endswith(b"\n"):
-        if deadline is not None and not select.select([fd], [], [], max(0, deadline - time.monotonic()))[0]:
-            raise TimeoutError
-        chunk = os.read(fd, 1 << 20)
-        if not chunk:
-            return None
-        data += chunk
-    return json.loads(data, object_hook=decode)
+# ---- the wall ------------------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def no_new_processes():
+    """A seccomp filter (compiled BPF, in a temporary file) that refuses fork, vfork and every clone
+    that is not a thread: no program can be started, and no fork bomb, behind the wall."""
+    import pyseccomp as seccomp
+    rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+    for call in ("fork", "vfork"):
+        rules.add_rule(seccomp.ERRNO(errno.EPERM), call)
+    rules.add_rule(seccomp.ERRNO(errno.EPERM), "clone", seccomp.Arg(0, seccomp.MASKED_EQ, 0x10000, 0))  # CLONE_THREAD
+    rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")         # the C library falls back to clone
+    compiled = tempfile.TemporaryFile()
+    rules.export_bpf(compiled)
+    return compiled
 
 
-def plain(value):
-    """value as JSON data: numeric arrays (base64), tuples and generators as tagged dicts, another
-    object as a string naming its type."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, np.random.Generator):
-        return {"__rng__": value.bit_generator.state}
-    if isinstance(value, (np.ndarray, np.generic)):
-        a = np.asarray(value)
-        if a.dtype.kind not in "biuf":
-            try:
-                a = a.astype(float)
-            except (TypeError, ValueError):
-                return f"<an array of {a.dtype}>"
-        return {"__array__": [a.dtype.str, a.shape, base64.b64encode(np.ascontiguousarray(a).tobytes()).decode()]}
-    if isinstance(value, (list, tuple)):
-        items = [plain(v) for v in value]
-        return items if isinstance(value, list) else {"__tuple__": items}
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    return f"<{type(value).__name__}>"
+def wall(folder):
+    """The bubblewrap command line that runs a program in `folder` behind the wall, and the file
+    descriptor of its seccomp filter; NoWall (saying how to get one) where there is none."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise NoWall(NO_WALL.format(why="bwrap is not installed"))
+    try:
+        seccomp = no_new_processes()
+    except (ImportError, OSError, RuntimeError) as err:
+        raise NoWall(NO_WALL.format(why=f"seccomp is not available ({err})")) from None
+    seccomp.seek(0)
+    command = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+               "--clearenv", "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    for top in ("/bin", "/lib", "/lib32", "/lib64", "/sbin"):
+        if os.path.islink(top):
+            command += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            command += ["--ro-bind", top, top]
+    for prefix in dict.fromkeys((sys.base_prefix, sys.prefix)):       # the Python environment
+        if not prefix.startswith("/usr/"):
+            command += ["--ro-bind", prefix, prefix]
+    command += ["--bind", folder, folder, "--chdir", folder, "--seccomp", str(seccomp.fileno())]
+    return command, seccomp.fileno()
 
 
-def decode(data):
-    """plain()'s tagged dicts back (json.loads' object_hook): only numeric arrays, PCG64 generators and
-    tuples are built."""
-    if "__array__" in data:
-        dtype, shape, raw = data["__array__"]
-        if np.dtype(dtype).kind not in "biuf":
-            raise ValueError("not a numeric array")
-        return np.frombuffer(base64.b64decode(raw), dtype=dtype).reshape(shape).copy()
-    if "__rng__" in data:
-        rng = np.random.default_rng()
-        rng.bit_generator.state = data["__rng__"]
-        return rng
-    return tuple(data["__tuple__"]) if "__tuple__" in data else data
+def limits():
+    """In the worker before it starts (subprocess's preexec_fn): memory, open files, file size."""
+    for limit, value in LIMITS.items():
+        resource.setrlimit(limit, (value, value))
 
 
-# ---- the worker ----------------------------------------------------------------------------
+# ---- which cells run ----------------------------------------------------------------------
 
-WRITES = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
-REFUSED = ("subprocess.", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.kill",
-           "os.killpg", "os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.link",
-           "os.symlink", "os.truncate", "os.utime", "shutil.", "socket.", "ctypes.", "os.putenv", "pty.")
-REFUSED_MODULES = {"ctypes", "_ctypes", "_posixsubprocess", "socket", "_socket", "multiprocessing", "pty"}
-# Imported before the audit hook if a cell imports them anywhere (scipy needs ctypes, which the
-# hook refuses): importing a library runs none of the student's code.
-PRELOADED = {"numpy", "scipy", "math", "itertools", "functools", "collections", "statistics"}
+CELL_MAGICS = ("%%time", "%%capture")       # cell magics that only run their cell: the cell runs
 
 
-def audit(event, args):
-    if event == "open" and len(args) >= 3:
-        mode, flags = args[1], args[2]
-        if (isinstance(mode, str) and any(c in mode for c in "wax+")) or (isinstance(flags, int) and flags & WRITES):
-            raise PermissionError(f"grading does not let a submission write files ({args[0]})")
-    elif event == "import" and args and str(args[0]).split(".")[0] in REFUSED_MODULES:
-        raise PermissionError(f"grading does not let a submission import {args[0]}")
-    elif event.startswith(REFUSED):
-        raise PermissionError(f"grading does not allow {event}")
+def scopes(table):
+    yield table
+    for child in table.get_children():
+        yield from scopes(child)
 
 
-def load(cells, namespace):
-    """Run the definitions of cells [(index, source)] in `namespace` -> [{name: why it is not defined},
-    {name: [(parameter, kind)] or None} of each callable].  An import runs only if a function or class
-    uses a name it binds: grading does not wait for what the notebook imports for its figures."""
-    from helpers.nbload import FUNCTIONS, is_definition, run_cells      # the copy in the worker's folder
-    trees = []
-    for _, source in cells:
-        with contextlib.suppress(SyntaxError):                       # run_cells reports it
-            trees.append(ast.parse(source))
-    used = {n.id for tree in trees for node in tree.body if isinstance(node, FUNCTIONS)
-            for n in ast.walk(node) if isinstance(n, ast.Name)}
-    for node in (n for tree in trees for n in ast.walk(tree)):
-        modules = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-            [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else []
-        for module in (m for m in modules if m.split(".")[0] in PRELOADED):
-            with contextlib.suppress(ImportError):
-                __import__(module)
-    sys.addaudithook(audit)                                          # from here on, the submission's code runs
-
-    def keep(node):
-        return is_definition(node) and (not isinstance(node, (ast.Import, ast.ImportFrom))
-                                        or any((a.asname or a.name).split(".")[0] in used for a in node.names))
-    errors = run_cells([(i, source, keep) for i, source in cells], namespace, stop_at_error=False)
-    signatures = {}
-    for name, value in namespace.items():
-        if callable(value) and not name.startswith("__"):
-            signatures[name] = None
-            with contextlib.suppress(TypeError, ValueError):
-                signatures[name] = [(p.name, p.kind.name) for p in inspect.signature(value).parameters.values()]
-    return [errors, signatures]
+def names(source):
+    """(names a cell binds at the top level, or None for all of them (a star import); names it
+    reads as globals, in its own code or in the functions it defines)."""
+    table = symtable.symtable(source, "<cell>", "exec")
+    top = table.get_symbols()
+    if any(isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names) for n in ast.walk(ast.parse(source))):
+        binds = None
+    else:
+        binds = {s.get_name() for s in top if s.is_assigned() or s.is_imported()}
+        binds |= {s.get_name() for t in scopes(table) for s in t.get_symbols()
+                  if s.is_declared_global() and s.is_assigned()}
+    reads = {s.get_name() for s in top if s.is_referenced()}
+    reads |= {s.get_name() for t in scopes(table) for s in t.get_symbols() if s.is_global() and s.is_referenced()}
+    return binds, reads
 
 
-def worker(fd_in, fd_out):
-    """Load the cells of the first message, send load()'s answer; then serve calls [name, args, kwargs,
-    uses] -> ["return", value, generator states], ["raise", kind, text, where] or ["stub", message]."""
-    from helpers.words import first_line, not_implemented, your_line      # the checks' own (Worker.start)
-    np.seterr(all="ignore")
-    namespace = {"__name__": "submission"}
-    send(fd_out, load(receive(fd_in), namespace))
-
-    def stand_in(name):
-        def call(*args, **kwargs):
-            send(fd_out, ["stand_in", name, args, kwargs])
-            kind, value = receive(fd_in)
-            if kind == "error":
-                raise ValueError(f"{name} (the reference, standing in) raised {value}")
-            return value
-        call.__name__ = name
-        return call
-
-    while (message := receive(fd_in)) is not None:
-        name, args, kwargs, uses = message
-        saved = {u: namespace[u] for u in uses if u in namespace}
-        namespace.update({u: stand_in(u) for u in uses})
+def needed(cells, wanted):
+    """The cells [(index, source)] that bind a name the graded functions `wanted` need, directly or
+    through the cells and functions they use; a cell that does not parse is kept (the worker
+    reports its error)."""
+    analysed = []
+    for index, source in cells:
         try:
-            value = namespace[name](*args, **kwargs)
-            send(fd_out, ["return", value, [a.bit_generator.state for a in args if isinstance(a, np.random.Generator)]])
-        except BaseException as exc:                                 # noqa: B036: SystemExit, KeyboardInterrupt too
-            func = namespace.get(name)
-            send(fd_out, ["stub", not_implemented(name, func, exc)] if isinstance(exc, NotImplementedError)
-                 else ["raise", type(exc).__name__, first_line(exc), your_line(exc, func)])
-        finally:
-            for u in uses:
-                namespace.pop(u, None)
-            namespace.update(saved)
+            analysed.append((index, source, *names(source)))
+        except SyntaxError:
+            analysed.append((index, source, set(DEFINED.findall(source)), set()))
+    wanted, keep = set(wanted), set()
+    while True:
+        more = {index for index, _, binds, _ in analysed if index not in keep and (binds is None or binds & wanted)}
+        if not more:
+            return [(index, source) for index, source, *_ in analysed if index in keep]
+        keep |= more
+        for index, _, _, reads in analysed:
+            if index in more:
+                wanted |= reads
 
 
-# ---- the parent's side ---------------------------------------------------------------------
+def python_source(source):
+    """A cell's Python, as the kernel runs it: a leading %%time or %%capture line dropped, other
+    IPython syntax translated; None for a cell of another language (%%bash, %%writefile, ...)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+    first, _, rest = source.lstrip().partition("\n")
+    if first.startswith("%%"):
+        if not first.startswith(CELL_MAGICS):
+            return None
+        source = rest
+    return TransformerManager().transform_cell(source)
 
-# helpers, helpers.checks and matplotlib(.pyplot) in the worker: every name is a function doing nothing.
-STUB = "def __getattr__(name):\n    return lambda *args, **kwargs: None\n"
 
+# ---- the grader's side --------------------------------------------------------------------
 
 class Worker:
-    """The worker process of one submission: started (again) when needed, stopped when it dies or hangs."""
+    """The worker process of one submission: started (again) when needed, stopped when it dies or
+    hangs; its calls share the submission's time budget."""
 
-    def __init__(self, cells):
-        self.cells, self.process = cells, None
+    def __init__(self, cells, release):
+        self.cells, self.release, self.process, self.left = cells, release, None, BUDGET_SECONDS
+        self.skipped = {}                                   # name -> why: defined in a cell that hung or exited
 
     def start(self):
-        """A worker in a new folder, the definitions loaded; Remote("a stop") if it dies or hangs doing so."""
+        """A worker in a new folder, its cells run; a cell that hangs or ends the worker is left out
+        and the others run again in a new worker.  Remote("a stop") when the budget is spent."""
+        while True:
+            self.spawn()
+            self.running = None
+            try:
+                self.errors, self.signatures = self.ask(self.cells, CELL_SECONDS, "the submission's cells")
+            except Remote as death:
+                if self.running is None:
+                    raise
+                source = dict(self.cells)[self.running]
+                why = str(death).replace("the submission's cells", f"its cell (cell {self.running})", 1)
+                self.skipped.update(dict.fromkeys(DEFINED.findall(source), why))
+                self.cells = [(i, s) for i, s in self.cells if i != self.running]
+                continue
+            self.errors = {**self.skipped, **self.errors}
+            return
+
+    def spawn(self):
+        """Start the worker behind the wall, in a new folder with the student edition's helpers/
+        and data/ (copies: what it writes there stays there)."""
         from helpers import checks
+        import matplotlib
         self.folder = Path(tempfile.mkdtemp(prefix="grade-worker-"))
-        for package in ("helpers", "helpers/checks", "matplotlib", "matplotlib/pyplot"):
-            (self.folder / package).mkdir(parents=True)
-            (self.folder / package / "__init__.py").write_text(STUB)
-        for name in ("validate.py", "nbload.py"):
-            shutil.copy(ROOT / "helpers" / name, self.folder / "helpers" / name)
+        shutil.copy(Path(__file__).with_name("worker.py"), self.folder)
         words = (inspect.getsource(f) for f in (checks.first_line, checks.your_line, checks.not_implemented))
-        (self.folder / "helpers" / "words.py").write_text("import linecache\n\n\n" + "\n\n".join(words))
+        (self.folder / "words.py").write_text("import linecache\n\n\n" + "\n\n".join(words))
+        cache = self.folder / ".matplotlib"                         # matplotlib's font list: not built again
+        shutil.copytree(matplotlib.get_cachedir(), cache, ignore=shutil.ignore_patterns("tex.cache"))
+        for name in ("helpers", "data"):
+            shutil.copytree(Path(self.release) / name, self.folder / name,
+                            ignore=shutil.ignore_patterns("__pycache__", "_recorded.pkl"))
         from_parent, self.fd_out = os.pipe()
         self.fd_in, to_parent = os.pipe()
-        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(self.folder), "PYTHONDONTWRITEBYTECODE": "1",
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.folder), "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
+               "MPLCONFIGDIR": str(cache), "PYTHONDONTWRITEBYTECODE": "1",
                **dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), "1")}
-        code = (f"import sys; sys.path.insert(0, {str(self.folder)!r}); sys.path.append({str(ROOT / 'scripts')!r}); "
-                f"import sandbox; sandbox.worker({from_parent}, {to_parent})")
-        self.process = subprocess.Popen([sys.executable, "-I", "-c", code], pass_fds=(from_parent, to_parent),
-                                        cwd=self.folder, env=env, stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=STDERR)
+        command, keep = [sys.executable, "-s", str(self.folder / "worker.py"), str(from_parent), str(to_parent)], ()
+        if not TRUSTED:
+            bwrap, seccomp = wall(str(self.folder))
+            command, keep = [*bwrap, *[a for k, v in env.items() for a in ("--setenv", k, v)], "--", *command], (seccomp,)
+        self.process = subprocess.Popen(command, pass_fds=(from_parent, to_parent, *keep), cwd=self.folder,
+                                        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=STDERR, preexec_fn=limits)
         os.close(from_parent)
         os.close(to_parent)
-        self.errors, self.signatures = self.ask(self.cells, LOAD_SECONDS, "the submission's definitions")
+        os.set_blocking(self.fd_out, False)
+        self.channel = Channel(self.fd_in, self.fd_out)
 
     def ask(self, message, seconds, who, references=None):
-        """Send a message; answer stand-in calls with `references`; return the worker's reply."""
-        deadline = time.monotonic() + seconds
-        send(self.fd_out, message)
-        while True:
-            try:
-                reply = receive(self.fd_in, deadline)
-            except Exception as exc:                                 # out of time, or not plain() data in JSON
-                self.stop()
-                why = f"did not return within {seconds} s (grading stopped it)" if isinstance(exc, TimeoutError) \
-                    else "sent something the grader cannot read"
-                raise Remote("a stop", f"{who} {why}") from None
-            if reply is None:
-                raise Remote("a stop", f"{who} ended the grading process (exit code {self.stop()})")
-            if reply[0] != "stand_in":
-                return reply
-            _, name, args, kwargs = reply
-            try:
-                answer = ["value", references[name](*args, **kwargs)]
-            except Exception as exc:                                 # the reference refused the student's input
-                answer = ["error", f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:80]}"]
-            send(self.fd_out, answer)
+        """Send a message; answer stand-in calls with `references`; return the worker's reply.  Each
+        call (each cell) has `seconds`; all the submission's calls together the budget."""
+        start = time.monotonic()
+        spent = start + self.left                           # when this submission's budget is spent
+        if self.left <= 0:
+            raise Remote("a stop", f"{who} was not called: this submission's time budget "
+                                   f"({BUDGET_SECONDS:g} s for all its calls) is spent")
+        deadline = min(start + seconds, spent)
+        try:
+            self.channel.send(message, deadline)
+            while True:
+                reply = self.channel.receive(deadline)
+                if reply is None:
+                    raise Remote("a stop", f"{who} ended the grading process (exit code {self.stop()})")
+                if reply[0] == "cell":                             # the next cell: its own time
+                    self.running, deadline = reply[1], min(time.monotonic() + seconds, spent)
+                elif reply[0] == "stand_in":
+                    _, name, args, kwargs = reply
+                    try:
+                        answer = ["value", references[name](*args, **kwargs)]
+                    except Exception as exc:                         # the reference refused the student's input
+                        answer = ["error", f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:80]}"]
+                    self.channel.send(answer, deadline)
+                else:
+                    return reply
+        except (TimeoutError, TooLong, ValueError, TypeError, KeyError, OSError) as exc:
+            self.stop()
+            why = "sent something the grader cannot read"
+            if isinstance(exc, TimeoutError):
+                why = f"did not return within {seconds:g} s (grading stopped it)" if deadline < spent else \
+                    f"was stopped: this submission's time budget ({BUDGET_SECONDS:g} s for all its calls) is spent"
+            raise Remote("a stop", f"{who} {why}") from None
+        finally:
+            self.left -= time.monotonic() - start
 
     def stop(self):
         """End the worker, if one runs, and remove its folder -> its exit code."""
@@ -243,7 +260,7 @@ class Worker:
             return None
         os.close(self.fd_in)
         os.close(self.fd_out)
-        self.process.kill()                                          # nothing if it has ended
+        self.process.kill()                                          # the sandbox and all in it end with it
         code, self.process = self.process.wait(), None
         shutil.rmtree(self.folder, ignore_errors=True)
         return code
@@ -280,31 +297,39 @@ class Proxy:
         if reply[0] == "return":
             for arg, state in zip([a for a in args if isinstance(a, np.random.Generator)], reply[2]):
                 arg.bit_generator.state = state
+            for key, value in reply[3].items():                     # changed in place there: here too
+                target = kwargs[key] if key in kwargs else args[int(key)]
+                with contextlib.suppress(ValueError, TypeError):
+                    target[...] = value
             return reply[1]
         raise RemoteStub(reply[1]) if reply[0] == "stub" else Remote(*reply[1:])
 
 
-def grade(nb):
-    """{grade_id: Result} for every autograded check cell of `nb`, its function checked in a worker."""
+def grade(nb, release):
+    """{grade_id: Result} for every autograded check cell of `nb`, its function checked in a worker
+    that sees `release` (the student edition's folder: its helpers/ and data/)."""
     from helpers import checks
-    from helpers.nbload import python_cells
+    graded = {i: cell for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+              and cell.get("metadata", {}).get("nbgrader", {}).get("grade")
+              and not cell.metadata.nbgrader.get("solution")}
+    wanted = {cell.metadata.nbgrader.grade_id.rpartition("_")[0] for cell in graded.values()}
+    cells = [(i, python_source("".join(cell.source))) for i, cell in enumerate(nb.cells)
+             if cell.cell_type == "code" and i not in graded]
+    worker = Worker(needed([(i, s) for i, s in cells if s is not None], wanted), release)
     results, failure = {}, None
-    worker = Worker([(i, source) for i, source, _ in python_cells(nb.cells)])
     try:
         try:
             worker.start()
         except Remote as death:
             worker.errors, worker.signatures, failure = {}, {}, str(death)
-        for cell in nb.cells:
-            meta = cell.get("metadata", {}).get("nbgrader", {})
-            if not (meta.get("grade") and not meta.get("solution") and cell.cell_type == "code"):
-                continue
-            name, _, part = meta["grade_id"].rpartition("_")
+        for cell in graded.values():
+            grade_id = cell.metadata.nbgrader.grade_id
+            name, _, part = grade_id.rpartition("_")
             why = failure or (name not in worker.signatures and worker.errors.get(name))
             namespace = {name: Proxy(worker, name, checks.exercise(name).USES)} if name in worker.signatures else {}
             result, = [checks.Result(name, part, False, f"{name} is not defined: {why}")] if why else \
                 checks.run_all(namespace, parts=[(name, part, None)])   # the hidden cases too, and say so
-            results[meta["grade_id"]] = result._replace(message=f"{result.message}; on the hidden cases too") \
+            results[grade_id] = result._replace(message=f"{result.message}; on the hidden cases too") \
                 if result.passed else result
     finally:
         worker.stop()

@@ -24,7 +24,7 @@ import sandbox  # noqa: E402
 FULL = sum(points for *_, points in graded_parts())
 PATCH = "import helpers.checks as _c\nfor _n in dir(_c):\n    setattr(_c, _n, lambda *a, **k: None)\n"
 ATTACKS = {
-    # code outside the functions: never run while grading
+    # code outside the functions: it runs, in the worker, as in the student's kernel
     "shadow_check": {"log_gaussian": 'def check(*args, **kwargs):\n    print("✓ correct")\n\n'},
     "patch_checks": {"log_gaussian": PATCH + "\n"},
     "hang": {"log_gaussian": "while True:\n    try:\n        pass\n    except KeyboardInterrupt:\n        pass\n\n"},
@@ -44,9 +44,14 @@ CHEATS = {
 
 
 @pytest.fixture(scope="module")
-def released(tmp_path_factory):
-    path = course.build_course(tmp_path_factory.mktemp("course") / "course")
-    return nbformat.read(path, as_version=4)
+def release(tmp_path_factory):
+    """The student edition's folder (as grading sees it: no recorded results)."""
+    return course.build_course(tmp_path_factory.mktemp("course") / "course", record=False).parent
+
+
+@pytest.fixture(scope="module")
+def released(release):
+    return nbformat.read(release / "nb07_em.ipynb", as_version=4)
 
 
 def points(results):
@@ -54,41 +59,51 @@ def points(results):
     return sum(parts[tuple(gid.rsplit("_", 1))] for gid, r in results.items() if r.passed)
 
 
-def test_the_solution_gets_every_point(released):
-    assert points(sandbox.grade(notebook(released, bodies()))) == FULL
+def test_the_solution_gets_every_point(released, release):
+    assert points(sandbox.grade(notebook(released, bodies()), release)) == FULL
 
 
-def test_the_untouched_student_edition_gets_nothing(released):
-    results = sandbox.grade(notebook(released, {}))
+def test_the_untouched_student_edition_gets_nothing(released, release):
+    results = sandbox.grade(notebook(released, {}), release)
     assert points(results) == 0
     assert all("not implemented yet" in r.message for r in results.values())
 
 
 @pytest.mark.parametrize("attack", ATTACKS)
-def test_code_outside_the_functions_changes_nothing(released, attack):
-    assert points(sandbox.grade(notebook(released, {}, ATTACKS[attack]))) == 0
-    assert points(sandbox.grade(notebook(released, bodies(), ATTACKS[attack]))) == FULL
+def test_code_outside_the_functions_changes_nothing_but_its_own_cell(released, attack, release, monkeypatch):
+    """The cell runs, as in the notebook: patching or shadowing the checks there changes nothing; a
+    cell that never ends or ends the process defines nothing after that point (as Run All)."""
+    monkeypatch.setattr(sandbox, "CELL_SECONDS", 2)
+    assert points(sandbox.grade(notebook(released, {}, ATTACKS[attack]), release)) == 0
+    results = sandbox.grade(notebook(released, bodies(), ATTACKS[attack]), release)
+    lost = {gid: r.message for gid, r in results.items() if not r.passed}
+    if attack in ("hang", "exit"):
+        assert set(lost) == {"log_gaussian_correctness", "log_gaussian_robustness"}, lost
+        assert ("did not return within 2 s" if attack == "hang" else "ended the grading process") in \
+            lost["log_gaussian_correctness"] and "its cell (cell 7)" in lost["log_gaussian_correctness"]
+    else:
+        assert not lost
 
 
 @pytest.mark.parametrize("cheat", CHEATS)
-def test_code_inside_an_answer_earns_nothing_it_did_not_compute(released, cheat):
+def test_code_inside_an_answer_earns_nothing_it_did_not_compute(released, cheat, release):
     name, body = CHEATS[cheat]
-    results = sandbox.grade(notebook(released, {**bodies(), name: body}))
+    results = sandbox.grade(notebook(released, {**bodies(), name: body}), release)
     lost = {gid.rsplit("_", 1)[0] for gid, r in results.items() if not r.passed}
     assert lost == {name}, {gid: r.message for gid, r in results.items() if not r.passed}
     assert not Path("/tmp/written-by-a-submission").exists()
 
 
-def test_a_hanging_answer_costs_only_its_own_points(released, monkeypatch):
+def test_a_hanging_answer_costs_only_its_own_points(released, monkeypatch, release):
     monkeypatch.setattr(sandbox, "CALL_SECONDS", 2)
-    results = sandbox.grade(notebook(released, {**bodies(), "m_step": "while True:\n    pass"}))
+    results = sandbox.grade(notebook(released, {**bodies(), "m_step": "while True:\n    pass"}), release)
     failed = {gid: r.message for gid, r in results.items() if not r.passed}
     assert set(failed) == {"m_step_correctness", "m_step_robustness"}
     assert "did not return within 2 s" in failed["m_step_correctness"]
 
 
-def test_a_syntax_error_costs_only_its_function_and_says_where(released):
-    results = sandbox.grade(notebook(released, {**bodies(), "e_step": "return (x"}))
+def test_a_syntax_error_costs_only_its_function_and_says_where(released, release):
+    results = sandbox.grade(notebook(released, {**bodies(), "e_step": "return (x"}), release)
     failed = {gid: r.message for gid, r in results.items() if not r.passed}
     assert set(failed) == {"e_step_correctness", "e_step_robustness"}
     assert "SyntaxError" in failed["e_step_correctness"]
@@ -173,16 +188,16 @@ def test_make_grade_rejects_a_file_that_is_not_a_notebook(tmp_path, content, say
     assert done.returncode == 1 and says in done.stderr
 
 
-def test_a_textbook_answer_is_graded_as_the_checks_grade_it(released):
+def test_a_textbook_answer_is_graded_as_the_checks_grade_it(released, release):
     """scipy's densities, imported in a cell of its own or inside a function, work in the worker."""
     from helpers.checks import run_all
     from exercises import source
     expected = {f"{r.name}_{r.part}": r.passed for r in run_all(submission_namespace(source(bodies("textbook"))))}
-    got = {gid: r.passed for gid, r in sandbox.grade(notebook(released, bodies("textbook"))).items()}
+    got = {gid: r.passed for gid, r in sandbox.grade(notebook(released, bodies("textbook")), release).items()}
     assert got == expected and 0 < points_of(got) < FULL
     inside = {**bodies(), "log_gaussian": "from scipy.stats import multivariate_normal\n"
                                           "return multivariate_normal(mu_k, sigma_k).logpdf(x)"}
-    assert points(sandbox.grade(notebook(released, inside))) == FULL
+    assert points(sandbox.grade(notebook(released, inside), release)) == FULL
 
 
 def submission_namespace(code):
