@@ -10,6 +10,7 @@ by `GradeChecks` (scripts/sandbox.py: the submission never runs).  The rest is n
 """
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
@@ -62,13 +63,13 @@ class GradeChecks(Preprocessor):
         return sandbox.write_verdicts(nb, sandbox.grade(nb, self.release)), resources
 
 
-def nbgrader(course, *args, check=True):
-    """Run `nbgrader ARGS` in the course folder, its log in logs/<command>.log -> exit code.
+def nbgrader(course, *args, check=True, log=None):
+    """Run `nbgrader ARGS` in the course folder, its log in logs/<log or command>.log -> exit code.
 
     This venv's bin/ comes first on PATH: nbgrader's migrations call alembic.  No step starts a kernel."""
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    log = Path(course) / "logs" / f"{args[0]}.log"
+    log = Path(course) / "logs" / f"{log or args[0]}.log"
     log.parent.mkdir(exist_ok=True)
     with open(log, "w") as out:
         code = subprocess.run([bin_dir / "nbgrader", *args], cwd=course, env=env, stdout=out,
@@ -86,13 +87,41 @@ def build_course(course=COURSE, solution=ROOT / "nb07_em.ipynb", record=True):
     shutil.rmtree(course, ignore_errors=True)
     source = course / "source" / ASSIGNMENT
     source.mkdir(parents=True)
-    (course / "nbgrader_config.py").write_text(CONFIG.format(
-        scripts=str(ROOT / "scripts"), course_id=COURSE_ID, release=str(course / "release" / ASSIGNMENT)))
+    configure(course)
     shutil.copy(solution, source / f"{NOTEBOOK}.ipynb")
     for name in RELEASED:
         shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     nbgrader(course, "generate_assignment", ASSIGNMENT)
     publish(course / "release" / ASSIGNMENT, record)        # no hidden case, no reference version
+    return course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+
+
+def configure(course):
+    (Path(course) / "nbgrader_config.py").write_text(CONFIG.format(
+        scripts=str(ROOT / "scripts"), course_id=COURSE_ID, release=str(Path(course) / "release" / ASSIGNMENT)))
+
+
+def grading_course(course):
+    """A course folder like build_course(course, record=False)'s, copied from build/grading/ when the
+    notebook, helpers/, data/ and the scripts that build it have not changed since it was built."""
+    import hashlib
+    files = sorted(p for folder in ("helpers", "data") for p in (ROOT / folder).rglob("*")
+                   if p.is_file() and "__pycache__" not in p.parts)
+    files += [ROOT / "nb07_em.ipynb", *(ROOT / "scripts" / f for f in ("course.py", "public_checks.py"))]
+    key = hashlib.sha256(b"".join(p.relative_to(ROOT).as_posix().encode() + p.read_bytes() for p in files))
+    cached = ROOT / "build" / "grading" / key.hexdigest()[:16]
+    if not cached.exists():
+        for old in cached.parent.glob("*"):                          # built from older files
+            shutil.rmtree(old, ignore_errors=True)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(dir=cached.parent))
+        build_course(building / "course", record=False)
+        with contextlib.suppress(OSError):                           # another grader built it meanwhile
+            os.replace(building / "course", cached)
+        shutil.rmtree(building, ignore_errors=True)
+    course = Path(course).resolve()
+    shutil.copytree(cached, course)
+    configure(course)
     return course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
 
 
@@ -106,17 +135,64 @@ def make_student(student, solution=ROOT / "nb07_em.ipynb"):
 
 
 def submit(course, student, notebook):
+    """Put a submission in the course -> notes for its feedback.  A cell copied with its nbgrader
+    metadata (JupyterLab's copy and paste: a grade id seen before) stays as ordinary code, and the
+    note says so; nbgrader would refuse the whole notebook."""
+    import nbformat
     folder = Path(course) / "submitted" / student / ASSIGNMENT
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(notebook, folder / f"{NOTEBOOK}.ipynb")
+    try:
+        nb = nbformat.read(notebook, as_version=4)
+    except Exception:                                         # nbgrader says what is wrong with it
+        shutil.copy(notebook, folder / f"{NOTEBOOK}.ipynb")
+        return []
+    seen, notes = set(), []
+    for index, cell in enumerate(nb.cells):
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id is not None and grade_id in seen:
+            del cell.metadata["nbgrader"]
+            notes.append(f"cell {index} is a copy of cell {grade_id!r} (the same nbgrader grade id): it was run "
+                         f"as ordinary code, in its place (a later definition wins), and it earns no points")
+        seen.add(grade_id)
+    if notes:
+        note = nbformat.v4.new_markdown_cell("**Grading note.** " + " ".join(notes))
+        if nb.nbformat_minor < 5:
+            del note["id"]
+        nb.cells.insert(0, note)
+    nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
+    return notes
 
 
-def autograde(course):
-    """Autograde and write the feedback.  A submission nbgrader cannot read is logged and scored 0."""
+def autograde(course, students=(), feedback=True):
+    """Autograde and write the feedback.  Students nbgrader did not grade with the others (a notebook
+    it cannot read stops its run) are graded again one by one; `ungraded` says who is left."""
     nbgrader(course, "autograde", ASSIGNMENT, "--force", check=False)
+    for student in ungraded(course, students):
+        nbgrader(course, "autograde", ASSIGNMENT, "--force", "--student", student, check=False,
+                 log=f"autograde-{student}")
+    if not feedback:
+        return
     nbgrader(course, "generate_feedback", ASSIGNMENT, "--force", check=False)
     for page in Path(course, "feedback").glob(f"*/{ASSIGNMENT}/{NOTEBOOK}.html"):
         page.write_text(page.read_text(encoding="utf-8").replace("</head>", WRAP + "</head>", 1), encoding="utf-8")
+
+
+def ungraded(course, students):
+    """{student: why} of the students whose notebook was not graded by scripts/sandbox.py."""
+    import nbformat
+    missing = {}
+    for student in students:
+        path = Path(course) / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+        outputs = [o.get("metadata", {}).get("graded_by") for cell in
+                   (nbformat.read(path, as_version=4).cells if path.exists() else [])
+                   for o in cell.get("outputs", []) if cell.get("metadata", {}).get("nbgrader", {}).get("grade")]
+        if not outputs or set(outputs) != {"scripts/sandbox.py"}:
+            log = Path(course) / "logs" / f"autograde-{student}.log"
+            errors = [line.strip() for line in (log.read_text().splitlines() if log.exists() else [])
+                      if "[ERROR]" in line or "Error" in line]
+            missing[student] = errors[-1][:300] if errors else \
+                f"nbgrader did not grade it with scripts/sandbox.py (see {Path(course) / 'logs'})"
+    return missing
 
 
 def points(course):
@@ -129,13 +205,12 @@ def points(course):
     with Gradebook(f"sqlite:///{Path(course) / 'gradebook.db'}", course_id=COURSE_ID) as gb:
         for student in gb.students:
             path = Path(course) / "autograded" / student.id / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
-            cells = nbformat.read(path, as_version=4).cells if path.exists() else []
-            outputs = [(cell.metadata.nbgrader.grade_id, output) for cell in cells for output in cell.get("outputs", [])
-                       if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")]
-            if path.exists() and {o.get("metadata", {}).get("graded_by") for _, o in outputs} != {"scripts/sandbox.py"}:
-                raise RuntimeError(f"{path} was not graded by scripts/sandbox.py: nbgrader did not load "
-                                   f"{Path(course) / 'nbgrader_config.py'} (see logs/autograde.log)")
-            messages = {grade_id: o.get("evalue") or o.get("text", "").strip() for grade_id, o in outputs}
+            if ungraded(course, [student.id]):
+                continue
+            cells = nbformat.read(path, as_version=4).cells
+            messages = {cell.metadata.nbgrader.grade_id: o.get("evalue") or o.get("text", "").strip()
+                        for cell in cells for o in cell.get("outputs", [])
+                        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")}
             result[student.id] = [
                 {"grade_id": g.name, "function": g.name.rpartition("_")[0], "part": g.name.rpartition("_")[2],
                  "score": g.score, "points": g.max_score,
@@ -146,7 +221,7 @@ def points(course):
 
 
 def main(argv=None):
-    from grade import report
+    from grade import reading, report
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("submissions", nargs="*", help="notebooks to grade (default: the solution)")
     parser.add_argument("--course", default=str(COURSE), help="the course folder (default: %(default)s)")
@@ -158,13 +233,24 @@ def main(argv=None):
     submissions = {Path(p).stem: p for p in args.submissions} or {"solution": ROOT / "nb07_em.ipynb"}
     if len(submissions) != len(args.submissions or [None]):
         sys.exit("course: two submissions have the same file name; student ids must differ")
-    print(f"released: {build_course(args.course)}")
-    for student, path in submissions.items():
-        submit(args.course, student, path)
-    autograde(args.course)
-    for student, rows in points(args.course).items():
+    try:
+        sandbox.check_wall()
+    except sandbox.NoWall as err:
+        sys.exit(f"course: {err}")
+    release = build_course(args.course)
+    print(f"released: {release}")
+    notes = {student: submit(args.course, student, path) for student, path in submissions.items()}
+    autograde(args.course, submissions)
+    table = points(args.course)
+    for student in submissions:
         print(f"\n{student}: {Path(args.course) / 'feedback' / student / ASSIGNMENT / NOTEBOOK}.html")
-        print(report(rows))
+        if student in table:
+            print(report(table[student], [*notes[student], *reading(submissions[student], release)]))
+    missing = ungraded(args.course, submissions)
+    if missing:
+        print(f"\nnot graded ({len(missing)} of {len(submissions)}):")
+        print("\n".join(f"  {student}: {why}" for student, why in missing.items()))
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -24,14 +24,19 @@ SUSPICIOUS = re.compile(r"\b(open|exec|eval|compile|__import__|globals|getattr|s
                         r"__builtins__|__subclasses__|helpers)\b")
 
 
-def flags(notebook):
-    """grade_id -> the suspicious names its answer cell uses."""
+def flags(notebook, release):
+    """grade_id (or "cell N" for a cell of its own) -> the suspicious names its code uses that the
+    cell did not use as `release` (the student edition) handed it out: answers and new cells alike.
+    Check cells are left out: nbgrader puts them back."""
+    def suspicious(cell):
+        return set(SUSPICIOUS.findall(re.sub(r"#.*", "", cell.source))) if cell.cell_type == "code" else set()
+    given = {cell.get("id"): suspicious(cell) for cell in nbformat.read(release, as_version=4).cells}
     found = {}
-    for cell in nbformat.read(notebook, as_version=4).cells:
+    for index, cell in enumerate(nbformat.read(notebook, as_version=4).cells):
         meta = cell.metadata.get("nbgrader", {})
-        names = sorted(set(SUSPICIOUS.findall(re.sub(r"#.*", "", cell.source))))
-        if cell.cell_type == "code" and meta.get("solution") and names:
-            found[meta["grade_id"]] = names
+        names = sorted(suspicious(cell) - given.get(cell.get("id"), set()))
+        if names and not (meta.get("grade") and not meta.get("solution")):
+            found[meta.get("grade_id", f"cell {index}")] = names
     return found
 
 
@@ -59,6 +64,11 @@ def report(rows, notes=()):
     return "\n".join([*lines, *notes, f"total: {fraction(rows)} points ({by_part})"])
 
 
+def reading(notebook, release):
+    """The notes that list what to read by hand."""
+    return [f"read by hand: {where} uses {', '.join(names)}" for where, names in flags(notebook, release).items()]
+
+
 def grade(notebook):
     """(rows, notes) for one submission, graded by nbgrader in a throwaway course folder."""
     try:
@@ -70,11 +80,13 @@ def grade(notebook):
         raise ValueError(f"{notebook} is not a valid Jupyter notebook: {detail}") from None
     with tempfile.TemporaryDirectory(prefix="grade-") as folder:
         where = Path(folder) / "course"
-        course.build_course(where, record=False)
-        course.submit(where, "submission", notebook)
-        course.autograde(where)
-        rows = course.points(where)["submission"]
-    return rows, [f"read by hand: {grade_id} uses {', '.join(names)}" for grade_id, names in flags(notebook).items()]
+        release = course.grading_course(where)
+        notes = course.submit(where, "submission", notebook)
+        course.autograde(where, ["submission"], feedback=False)
+        missing = course.ungraded(where, ["submission"])
+        if missing:
+            raise ValueError(f"nbgrader could not grade {notebook}: {missing['submission']}")
+        return course.points(where)["submission"], [*notes, *reading(notebook, release)]
 
 
 def main(argv=None):
@@ -85,6 +97,11 @@ def main(argv=None):
                              for n, p, points in graded_parts()]))
     if len(args) != 1:
         sys.exit("usage: python scripts/grade.py SUBMISSION.ipynb")
+    import sandbox
+    try:
+        sandbox.check_wall()
+    except sandbox.NoWall as err:
+        sys.exit(f"grade: {err}")
     try:
         print(report(*grade(args[0])))
     except FileNotFoundError as err:

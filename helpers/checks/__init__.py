@@ -27,6 +27,7 @@ ll: a bug costs the points of the function that has it, never those of the funct
 """
 
 import importlib
+import inspect
 import json
 import linecache
 import sys
@@ -208,6 +209,10 @@ def run(name, part, namespace, hidden=False):
     if not callable(func):
         return Result(name, part, False, f"{name} is a {type(func).__name__}, not a function: "
                                          f"was the name reused after its cell? Run its cell again")
+    if part != "correctness" and hasattr(module, "correctness"):
+        correct = run(name, "correctness", namespace, hidden)
+        if not correct.passed:
+            return Result(name, part, False, first_correct(name, part, correct.message))
     if public():                             # no stand-ins: the student's own, if they pass the same checks
         calls = reached(func, namespace)
         for other in (u for u in module.USES if u in exercises() and u in calls):
@@ -231,6 +236,11 @@ def run(name, part, namespace, hidden=False):
     word = "correct" if part == "correctness" else "robust"
     text = "on the hidden cases too" if hidden else f"({body.__doc__.strip()})"
     return Result(name, part, True, f"✓ {name}: {word} {text}")
+
+
+def first_correct(name, part, message):
+    """The message of a part other than correctness when the correctness check fails."""
+    return f"{name}: {part} counts once correctness passes; make check(\"{name}\") pass first: {message}"
 
 
 def reached(func, namespace):
@@ -366,12 +376,17 @@ def not_implemented(name, func, exc):
 
 
 def call(name, func, *args, case=None, **kwargs):
-    """func(*args, **kwargs) on copies of the arrays; an exception becomes a CheckFailed."""
+    """func(*args, **kwargs) on copies of the arrays; an exception, or an array argument changed in
+    place, becomes a CheckFailed."""
+    given = {**dict(enumerate(args)), **kwargs}
     args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    kwargs = {k: a.copy() if isinstance(a, np.ndarray) else a for k, a in kwargs.items()}
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")                  # numpy's RuntimeWarnings: the values tell
-            return func(*args, **kwargs)
+            value = func(*args, **kwargs)
+        changed(name, func, given, {**dict(enumerate(args)), **kwargs}, case)
+        return value
     except NotImplementedError as exc:
         raise CheckFailed(getattr(exc, "stub", None) or not_implemented(name, func, exc)) from None
     except CheckFailed:
@@ -384,6 +399,22 @@ def call(name, func, *args, case=None, **kwargs):
         line = getattr(exc, "where", None)
         raise CheckFailed(f"{name}{where} raised {kind}: {first_line(exc)}"
                           f"{your_line(exc, func) if line is None else line}") from None
+
+
+def changed(name, func, given, after, case=None):
+    """CheckFailed if the call changed one of the arrays it was given (x -= mu_k, r[r < eps] = eps):
+    in the notebook, every later cell would run on the changed data."""
+    for key, value in given.items():
+        if isinstance(value, np.ndarray) and not np.array_equal(value, after[key], equal_nan=True):
+            try:
+                names = list(inspect.signature(func).parameters)
+                arg = names[key] if isinstance(key, int) else key
+            except (TypeError, ValueError, IndexError):
+                arg = f"argument {key + 1}" if isinstance(key, int) else key
+            where = f" ({case})" if case else ""
+            raise CheckFailed(f"{name}{where} changed {arg} in place ({arg} -= ..., {arg}[...] = ... or "
+                              f"an out= argument): the caller's {arg} is changed too; work on a copy "
+                              f"({arg} - mu, not {arg} -= mu)")
 
 
 def fmt(value, digits=4):

@@ -27,6 +27,9 @@ def cases(hidden):
     rng = np.random.default_rng(21 if not hidden else 121)
     x, *_ = course()
     yield "course data, random r", x, rng.dirichlet(np.ones(3 if not hidden else 5), size=len(x))
+    share = 0.12 if not hidden else 0.05                     # N_1 below one sample: 0.6 (0.35)
+    x = rng.normal(size=(5 if not hidden else 7, 2))
+    yield f"{len(x)} samples, N_1 = {share * len(x):g}", x, np.tile([1 - share, share], (len(x), 1))
 
 
 def correctness(f, hidden):
@@ -60,6 +63,9 @@ def compare(x, r, reg_covar, pi, mu, sigma, case, components=None):
         hint = "mu_k is the mean of x weighted by r[:, k]: sum_i r_ik x_i / N_k"
         if close(mu[k], r[:, k] @ x / N):
             hint = "divided by N; divide by N_k = r[:, k].sum()"
+        elif 0 < N_k[k] < 1 and close(mu[k], r[:, k] @ x):
+            hint = (f"N_k = {N_k[k]:.3g} is below 1 and was raised to 1: guard only an empty component, "
+                    f"with a tiny floor such as np.maximum(N_k, 1e-300)")
         a, b = two(mu[k], e_mu[k])
         fail("m_step", f"mu[{k}] is {a}, expected {b}", hint, case)
     ridge = reg_covar * np.eye(D)
@@ -163,4 +169,6 @@ SLIPS = [
      "to every covariance"),
     ("textbook", "(r[:, k, None] * diff).T @ diff / N_k", "np.cov(x.T)", "correctness",
      "- np.cov(x.T) gives every sample the same weight; weight sample i by r[i, k]"),
+    ("solution", "np.maximum(N_k, 1e-300)", "np.maximum(N_k, 1)", "correctness",
+     "- N_k = 0.6 is below 1 and was raised to 1: guard only an empty component"),
 ]

@@ -33,6 +33,7 @@ def cases(hidden):
         mu = np.array([[-20.0, 0.0], [15.0, 5.0], [0.0, 25.0]])
         sigma = np.array([[[1.0, 0.6], [0.6, 2.0]], [[0.5, -0.2], [-0.2, 0.3]], [[2.0, 0.0], [0.0, 0.4]]])
         yield "K = 3, D = 2", pi, mu, sigma
+        yield "K = 2, D = 3", *separated(601, 2, 3)             # D is not always 2
         return
     for seed, (K, D) in enumerate([(2, 1), (6, 5), (4, 3)], start=701):
         yield f"K = {K}, D = {D}", *separated(seed, K, D)
