@@ -41,7 +41,7 @@ help:
 	@echo "make course   nbgrader course in build/course: release, autograde, feedback"
 	@echo "make slides   offline reveal.js slides in build/slides/nb07_em.slides.html"
 	@echo "make test-browser  JupyterLab, the handout and the slides in headless Chromium"
-	@echo "make bench    time one EM iteration against scikit-learn and a textbook loop"
+	@echo "make bench    time one EM iteration against scikit-learn, and Run All, idle and beside busy loops"
 	@echo "make execute  re-run $(NB) in place (Restart & Run All) to refresh its stored outputs"
 	@echo "make data     regenerate data/gmm.csv from data/gmm_true.json"
 	@echo "make lock     regenerate the requirements-*.txt locks from the .in files with uv (UPGRADE=1: newest versions)"

@@ -6,7 +6,7 @@ Usage:  python scripts/course.py [--course build/course] [SUBMISSION.ipynb ...]
         writes only the student edition: nbgrader's release, data/ and helpers/ beside the notebook
 
 Each step is an nbgrader command in the course folder; the config replaces autograde's Execute step
-by `GradeChecks` (scripts/sandbox.py: the submission never runs).  The rest is nbgrader's own.
+by `GradeChecks` (scripts/sandbox.py: the submission runs behind a wall).  The rest is nbgrader's own.
 """
 
 import argparse
@@ -42,7 +42,7 @@ c = get_config()
 c.CourseDirectory.course_id = "{course_id}"
 c.GradeChecks.release = {release!r}          # what the grading worker sees: the student edition
 # nbgrader's autograde steps, with its Execute step replaced: the check cells get their verdicts
-# from scripts/sandbox.py, which never runs the submission's notebook.
+# from scripts/sandbox.py, which runs the submission's cells behind a wall.
 c.Autograde.autograde_preprocessors = [GradeChecks, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
                                        AssignLatePenalties, CheckCellMetadata]
 # The feedback page: formulas in MathML, as in the handout (no MathJax from the web)

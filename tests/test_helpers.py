@@ -402,3 +402,21 @@ def test_default_limits_hold_the_ellipses_but_not_a_huge_one():
     assert x0 <= -3 and x1 >= 13
     (x0, x1), _ = helpers.default_limits(x, mu, np.array([np.eye(2) * 1e4]))  # reach 200
     assert x1 - x0 < 2 * 10  # capped: a third of the data's span on each side, plus the margin
+
+
+def test_the_demo_says_converged_in_its_title_and_prints_nothing(nb, x_data, capsys, monkeypatch):
+    """What the notebook's text before the demo promises: one step per run, "(converged: ...)" in
+    the title once a step gains less than 1e-6 (run_em's test), and no printed line."""
+    import types
+    monkeypatch.setattr(helpers.demo, "display", lambda *a, **k: types.SimpleNamespace(update=lambda fig: None))
+    demo = helpers.ManualDemo(x_data, *nb.init_params(x_data, 4, np.random.default_rng(0)), nb.e_step, nb.ll)
+    for _ in range(500):
+        demo.r = nb.e_step(x_data, demo.pi, demo.mu, demo.sigma)
+        demo.pi, demo.mu, demo.sigma = nb.m_step(x_data, demo.r)
+        demo.show()
+        assert ("(converged" in demo.ax.get_title()) == demo.converged
+        if demo.converged:
+            break
+    *_, history = nb.run_em(x_data, *nb.init_params(x_data, 4, np.random.default_rng(0)))
+    assert demo.converged and demo.step == len(history) - 1
+    assert capsys.readouterr().out == ""
