@@ -84,8 +84,7 @@ SLIPS = [
     (PLANTED_BY_HAND, "-0.5 * (D * np.log(2 * np.pi)", "-0.5 * (np.log(2 * np.pi)", "correctness",
      "- every row is off by 0.9189: check the constant -0.5 * (D log(2 pi) + log det sigma_k)"),
     ("textbook", "return np.log(", "return (", "correctness", "- that is the density; return its logarithm"),
-    ("solution", "z = solve_triangular(L, (x - mu_k).T, lower=True)",
-     "x -= mu_k\nz = solve_triangular(L, x.T, lower=True)", "correctness",
+    ("solution", "z = (x - mu_k) @ L_inv.T", "x -= mu_k\nz = x @ L_inv.T", "correctness",
      "log_gaussian (course data) changed x in place (x -= ..., x[...] = ... or an out= argument): the "
      "caller's x is changed too"),
 ]
