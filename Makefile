@@ -3,8 +3,8 @@
 #
 #   PYTHON     the interpreter that builds .venv.  It is checked before anything is built,
 #              and a .venv built by another interpreter is thrown away and rebuilt.
-#   STAMP      $(VENV)/.student: the student set is installed (requirements.txt, then
-#              requirements-nodeps.txt): enough to run the notebook.  `run` and `lab` need it.
+#   STAMP      $(VENV)/.student: the student set is installed (requirements.txt): enough to run
+#              the notebook.  `run` and `lab` need it.
 #   DEV_STAMP  $(VENV)/.dev: the dev set is installed on top (requirements-dev.txt): tests,
 #              grading and instructor tools.  `test` and every target that calls pytest or
 #              nbgrader need it.
@@ -88,17 +88,15 @@ FAILED = { rm -rf $(VENV); echo "installing $(1) failed (see above); removed $(V
 # matplotlib's font cache here, so its one-off message never lands in a notebook cell.
 # The kernel configuration drops ipykernel's warning about TCP without encryption; JupyterLab's
 # settings overrides wrap long code lines, so that nothing is cut in Presentation Mode.
-$(STAMP): $(PY_STAMP) requirements.txt requirements-nodeps.txt scripts/kernel/ipython_kernel_config.py \
+$(STAMP): $(PY_STAMP) requirements.txt scripts/kernel/ipython_kernel_config.py \
           scripts/lab/overrides.json
-	@echo "installing the student set into $(VENV) (Python $(PY_VERSION)), in 4 stages:"
+	@echo "installing the student set into $(VENV) (Python $(PY_VERSION)), in 3 stages:"
 	@$(STAGE); \
-	stage "1/4 numpy, scipy, matplotlib, scikit-learn" \
+	stage "1/3 numpy, scipy, matplotlib, scikit-learn" \
 	  $(PIP) install --quiet -c requirements.txt numpy scipy matplotlib scikit-learn \
-	&& stage "2/4 JupyterLab, nbconvert and the rest of requirements.txt" \
+	&& stage "2/3 JupyterLab, nbconvert and the rest of requirements.txt" \
 	  $(PIP) install --quiet -r requirements.txt \
-	&& stage "3/4 palmerpenguins, without its pandas dependency" \
-	  $(PIP) install --quiet --no-deps -r requirements-nodeps.txt \
-	&& stage "4/4 matplotlib's font cache" $(BIN)/python -c "import matplotlib.pyplot" \
+	&& stage "3/3 matplotlib's font cache" $(BIN)/python -c "import matplotlib.pyplot" \
 	|| $(call FAILED,requirements.txt)
 	@mkdir -p $(VENV)/etc/ipython && cp scripts/kernel/ipython_kernel_config.py $(VENV)/etc/ipython/
 	@mkdir -p $(VENV)/share/jupyter/lab/settings && cp scripts/lab/overrides.json $(VENV)/share/jupyter/lab/settings/

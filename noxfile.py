@@ -68,7 +68,6 @@ def install_stack(session, pins):
     wanted = [line for name in ("requirements.in", "requirements-dev.in")
               for line in requirement_lines(name) if re.match(r"[\w.-]+", line)[0].lower() not in pinned]
     session.install(*pins, *wanted)
-    session.install("--no-deps", "-r", "requirements-nodeps.txt")
     prepare(session)
 
 
@@ -81,7 +80,6 @@ def requirement_lines(name):
 def lock(session):
     """The locks on one Python: `make run`'s export, then `make test`'s tests."""
     session.install("-r", "requirements.txt")
-    session.install("--no-deps", "-r", "requirements-nodeps.txt")
     prepare(session)
     session.run("python", "scripts/export_html.py", "--execute", NOTEBOOK, session.create_tmp())
     session.install("-r", "requirements-dev.txt")

@@ -122,8 +122,6 @@ def test_every_requirement_is_pinned_within_its_bounds():
             assert name in pins, f"{name} ({direct}) is not pinned in {lock}: run `make lock`"
             assert requirement.specifier.contains(pins[name], prereleases=True), \
                 f"{lock} pins {name}=={pins[name]}, outside {direct}'s {requirement}"
-    for name, requirement in requirements("requirements-nodeps.txt").items():
-        pinned_version(requirement)
 
 
 def test_the_student_set_is_lean_and_the_dev_set_builds_on_it():
@@ -132,7 +130,6 @@ def test_the_student_set_is_lean_and_the_dev_set_builds_on_it():
     assert not tools & set(student), "test and instructor tools belong in requirements-dev.in"
     assert not set(dev) & set(student), "the dev lock repeats (or changes) a student pin"
     assert "-r requirements.txt" in (ROOT / "requirements-dev.txt").read_text(encoding="utf-8")
-    assert not set(requirements("requirements-nodeps.txt")) & (set(student) | set(dev))
 
 
 def test_supported_pythons_agree():
