@@ -1,7 +1,7 @@
 """Exercise e_step: the responsibilities r[i, k] = p(z_i = k | x_i), by Bayes' rule."""
 
 import numpy as np
-from scipy.special import softmax
+from scipy.special import logsumexp, softmax
 
 from helpers.checks import (NotRecorded, array, call, close, course, fail, far_problems, fmt, index, mismatch, mixture,
                             problems, reference as reference_of, two)
@@ -28,12 +28,21 @@ def correctness(f, hidden):
             hint = "divide by the sum over components (axis=1)"
             if len(pi) > 1 and close(r.sum(axis=0), np.ones(len(pi)), 0, 1e-8):
                 hint = "r is normalised over samples; divide by the sum over components (axis=1)"
+            elif close(logsumexp(r, axis=1), np.zeros(len(x)), 0, 1e-8):
+                hint = "the rows look like logarithms (log r, normalised in log space): exponentiate them"
             fail("e_step", f"each row of r must sum to 1; row {i[0]} sums to {two(sums[i], 1.0)[0]}", hint, case)
         expected = reference_of("e_step")(x, pi, mu, sigma)
         i = mismatch(r, expected, rtol=0, atol=1e-9)
         if i is not None:
             hint = "r[i, k] = pi_k N(x_i | mu_k, sigma_k) / sum_j pi_j N(x_i | mu_j, sigma_j)"
-            if ignores_weights(r, x, pi, mu, sigma):
+            twice = expected * pi / np.sum(expected * pi, axis=1, keepdims=True)
+            if np.all((r == 0) | (r == 1)):
+                hint = "r is one-hot (each row a single 1): responsibilities are soft probabilities, " \
+                       "p(z_i = k | x_i), not the most likely component"
+            elif close(r, twice, 0, 1e-9):
+                hint = "pi is applied twice (r goes with pi_k^2): multiply by pi_k once; " \
+                       "log_joint already adds log pi_k"
+            elif ignores_weights(r, x, pi, mu, sigma):
                 hint = "r ignores the weights: multiply each density by pi_k"
             a, b = two(r[i], expected[i])
             fail("e_step", f"r[{index(i)}] is {a}, expected {b}", hint, case)
@@ -94,4 +103,14 @@ SLIPS = [
      "samples; divide by the sum over components (axis=1)"),
     ("textbook", "pi[k] * multivariate_normal", "multivariate_normal", "correctness",
      "- r ignores the weights: multiply each density by pi_k"),
+    ("solution", "return w / np.sum(w, axis=1, keepdims=True)", "return np.eye(len(pi))[np.argmax(log_p, axis=1)]",
+     "correctness", "e_step (course data): r[1, 0] is 0, expected 7.995e-06 - r is one-hot (each row a single 1): "
+     "responsibilities are soft probabilities, p(z_i = k | x_i), not the most likely component"),
+    ("solution", "return w /", "w = w * pi\nreturn w /", "correctness",
+     "e_step (course data): r[1, 0] is 1.836e-05, expected 7.995e-06 - pi is applied twice (r goes with pi_k^2): "
+     "multiply by pi_k once; log_joint already adds log pi_k"),
+    ("solution", "w = np.exp(log_p - np.max(log_p, axis=1, keepdims=True))",
+     "return log_p - logsumexp_rows(log_p)[:, None]", "correctness",
+     "e_step (course data): each row of r must sum to 1; row 0 sums to -145.2 - the rows look like logarithms "
+     "(log r, normalised in log space): exponentiate them"),
 ]

@@ -4,7 +4,7 @@ import numpy as np
 from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
-from helpers.checks import reference as reference_of, call, fail, far_problems, problems, scalar, two
+from helpers.checks import NotRecorded, reference as reference_of, call, fail, far_problems, problems, scalar, two
 
 USES = ("log_gaussian", "logsumexp_rows", "log_joint")
 
@@ -41,8 +41,24 @@ def correctness(f, hidden):
             hint = "(1/N) sum_i log sum_k pi_k N(x_i | mu_k, sigma_k)"
             if np.isclose(got, len(x) * expected, rtol=1e-8):
                 hint = "that is the sum over samples; ll is the mean (divide by N)"
+            else:
+                hint = slip(got, x, pi, mu, sigma) or hint
             a, b = two(got, expected)
             fail("ll", f"gives {a}, expected {b}", hint, case)
+
+
+def slip(got, x, pi, mu, sigma):
+    """The hint for a classic slip that gives `got`, or None."""
+    try:
+        joint = reference_of("log_joint")(x, pi, mu, sigma)
+    except NotRecorded:                                      # the student edition recorded no such call
+        return None
+    if np.isclose(got, np.mean(joint.max(axis=1)), rtol=1e-8):
+        return "that is the mean of each row's largest log_joint: add the components with logsumexp_rows, not np.max"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if np.isclose(got, np.mean(logsumexp(joint - np.log(pi), axis=1)), rtol=1e-8):
+            return "ll ignores the weights: add log pi_k to each component's log density (log_joint does)"
+    return None
 
 
 def robustness(f, hidden):
@@ -65,6 +81,11 @@ for k in range(len(pi)):
 return np.mean(np.log(total))
 """
 
+PLANTED_LOG_JOINT_BY_HAND = """
+log_p = np.column_stack([np.log(pi[k]) + log_gaussian(x, mu[k], sigma[k]) for k in range(len(pi))])
+return float(np.mean(logsumexp_rows(log_p)))
+"""
+
 SLIPS = [
     ("textbook", "", "", "robustness",
      "ll: a point 1e4 sigma away from every component gives -inf (log of 0) - add the densities in log space "
@@ -72,4 +93,10 @@ SLIPS = [
     ("solution", "float(np.mean(logsumexp_rows", "float(np.sum(logsumexp_rows", "correctness",
      "ll (course data): gives -1226, expected -4.087 - that is the sum over samples; ll is the mean "
      "(divide by N)"),
+    ("solution", "logsumexp_rows(log_joint(x, pi, mu, sigma))", "np.max(log_joint(x, pi, mu, sigma), axis=1)",
+     "correctness", "ll (course data): gives -4.101, expected -4.087 - that is the mean of each row's largest "
+     "log_joint: add the components with logsumexp_rows, not np.max"),
+    (PLANTED_LOG_JOINT_BY_HAND, "np.log(pi[k]) + log_gaussian", "log_gaussian", "correctness",
+     "ll (course data): gives -2.722, expected -4.087 - ll ignores the weights: add log pi_k to each component's "
+     "log density (log_joint does)"),
 ]

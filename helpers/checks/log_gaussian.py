@@ -38,6 +38,20 @@ def hint(got, expected, x, mu_k, sigma_k):
             return "use the inverse of sigma_k in (x - mu)^T sigma^-1 (x - mu)"
     if close(got, np.exp(expected), 1e-6, 1e-12):
         return "that is the density; return its logarithm"
+    var, L = np.diag(sigma_k), np.linalg.cholesky(sigma_k)
+    constant = D * np.log(2 * np.pi)
+    candidates = [
+        (2 * expected, "the factor -1/2 is missing: "
+                       "log N = -1/2 (D log(2 pi) + log det sigma_k + the Mahalanobis term)"),
+        (-0.5 * (constant + log_det + np.sum((diff / np.diag(L)) ** 2, axis=1)),  # L^-1 solved with lower=False
+         "only the diagonal of L was inverted: L is lower-triangular, "
+         "solve with solve_triangular(L, ..., lower=True)"),
+        (-0.5 * (constant + np.sum(np.log(var)) + np.sum(diff**2 / var, axis=1)),
+         "only the diagonal of sigma_k was used: the off-diagonal entries (the correlations) are ignored"),
+    ]
+    for value, text in candidates:
+        if close(got, value, 1e-6, 1e-8):
+            return text
     shift = got - expected
     if np.all(np.isfinite(shift)) and np.ptp(shift) < 1e-6 * (1 + abs(shift[0])):
         return f"every row is off by {shift[0]:.4g}: check the constant -0.5 * (D log(2 pi) + log det sigma_k)"
@@ -87,4 +101,13 @@ SLIPS = [
     ("solution", "z = (x - mu_k) @ L_inv.T", "x -= mu_k\nz = x @ L_inv.T", "correctness",
      "log_gaussian (course data) changed x in place (x -= ..., x[...] = ... or an out= argument): the "
      "caller's x is changed too"),
+    ("solution", "lower=True", "lower=False", "correctness",
+     "log_gaussian (course data, component 0): row 0 gives -22.49, expected -47.3 - only the diagonal of L was "
+     "inverted: L is lower-triangular, solve with solve_triangular(L, ..., lower=True)"),
+    ("solution", "L = np.linalg.cholesky(sigma_k)", "L = np.diag(np.sqrt(np.diag(sigma_k)))", "correctness",
+     "log_gaussian (course data, component 0): row 0 gives -22.54, expected -47.3 - only the diagonal of sigma_k "
+     "was used: the off-diagonal entries (the correlations) are ignored"),
+    (PLANTED_BY_HAND, "return -0.5 * (D", "return -(D", "correctness",
+     "log_gaussian (course data, component 0): row 0 gives -94.61, expected -47.3 - the factor -1/2 is missing: "
+     "log N = -1/2 (D log(2 pi) + log det sigma_k + the Mahalanobis term)"),
 ]

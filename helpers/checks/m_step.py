@@ -40,6 +40,14 @@ def correctness(f, hidden):
             compare(x, r, reg_covar, *result(f, x, r, reg_covar, where), where)
 
 
+SQUARED = "the weights are squared (r_ik^2): weight each sample by r[i, k] once"
+
+
+def soft(w):
+    """Whether weights w are not all 0 or 1 (else w^2 = w, and squaring them changes nothing)."""
+    return not close(w**2, w)
+
+
 def compare(x, r, reg_covar, pi, mu, sigma, case, components=None):
     """pi, mu, sigma agree with reference_of("m_step")(x, r, reg_covar) for these components (default: all)."""
     N, D = x.shape
@@ -66,6 +74,8 @@ def compare(x, r, reg_covar, pi, mu, sigma, case, components=None):
         elif 0 < N_k[k] < 1 and close(mu[k], r[:, k] @ x):
             hint = (f"N_k = {N_k[k]:.3g} is below 1 and was raised to 1: guard only an empty component, "
                     f"with a tiny floor such as np.maximum(N_k, 1e-300)")
+        elif soft(r[:, k]) and any(close(mu[k], r[:, k] ** 2 @ x / n) for n in (N_k[k], np.sum(r[:, k] ** 2))):
+            hint = SQUARED
         a, b = two(mu[k], e_mu[k])
         fail("m_step", f"mu[{k}] is {a}, expected {b}", hint, case)
     ridge = reg_covar * np.eye(D)
@@ -88,6 +98,9 @@ def compare(x, r, reg_covar, pi, mu, sigma, case, components=None):
             (np.cov(x.T, bias=True).reshape(D, D) + ridge, unweighted),
             (np.cov(x.T).reshape(D, D) + ridge, unweighted),
         ]
+        squared = (r[:, k] ** 2 * (x - mu[k]).T) @ (x - mu[k])
+        if soft(r[:, k]):
+            candidates += [(squared / N_k[k] + ridge, SQUARED), (squared / np.sum(r[:, k] ** 2) + ridge, SQUARED)]
         hint = next((text for value, text in candidates if close(sigma[k], value, 1e-6, atol)),
                     "sigma_k = sum_i r_ik (x_i - mu_k)(x_i - mu_k)^T / N_k + reg_covar * I")
         a, b = two(sigma[k][i[1:]], e_sigma[k][i[1:]])
@@ -171,4 +184,10 @@ SLIPS = [
      "- np.cov(x.T) gives every sample the same weight; weight sample i by r[i, k]"),
     ("solution", "np.maximum(N_k, 1e-300)", "np.maximum(N_k, 1)", "correctness",
      "- N_k = 0.6 is below 1 and was raised to 1: guard only an empty component"),
+    ("solution", "sigma[k] = (r[:, k] * diff.T)", "sigma[k] = (r[:, k] ** 2 * diff.T)", "correctness",
+     "m_step (course data, reg_covar = 0): sigma[0][0, 0] is 1.992, expected 2.003 - the weights are squared "
+     "(r_ik^2): weight each sample by r[i, k] once"),
+    ("textbook", "np.sum(r[:, k, None] * x, axis=0)", "np.sum(r[:, k, None] ** 2 * x, axis=0)", "correctness",
+     "m_step (course data, reg_covar = 0): mu[0] is [-5.1352, -3.1077], expected [-5.135, -3.1075] - the weights "
+     "are squared (r_ik^2): weight each sample by r[i, k] once"),
 ]

@@ -51,7 +51,12 @@ def correctness(f, hidden):
             fail("run_em", f"history must be a list with one dict per iteration; got {type(history).__name__}",
                  case=case)
         states = [entry(h, j, begin, case) for j, h in enumerate(history)]
+        too_many(len(states) - 1, max_iter, case)
         log_joints = [valid_log_joint(x, state, j, case) for j, (_, state) in enumerate(states)]
+        if any(log_joint is None for log_joint in log_joints):  # the student edition knows EM's own path only
+            stopping(states, tol, max_iter, case)            # so a stopping rule that went on is named first
+            j = next(j for j, log_joint in enumerate(log_joints) if log_joint is None)
+            fail("run_em", f"history[{j}] is not where EM is after {j} iteration(s) from this start", STEP, case)
         for j, (value, _) in enumerate(states):
             expected = float(np.mean(logsumexp(log_joints[j], axis=1)))     # the reference ll of this entry
             if not np.isclose(value, expected, rtol=1e-9, atol=1e-12):
@@ -85,13 +90,14 @@ def entry(h, j, begin, case):
 
 
 def valid_log_joint(x, state, j, case):
-    """The reference log_joint of history[j]'s parameters, or CheckFailed if they are not a valid mixture."""
+    """The reference log_joint of history[j]'s parameters (None if not recorded), or CheckFailed if they are not a
+    valid mixture."""
     try:
         return reference_of("log_joint")(x, *state)
     except (ValueError, np.linalg.LinAlgError) as exc:
         fail("run_em", f"history[{j}] is not a valid mixture ({first_line(exc)})", case=case)
-    except NotRecorded:                                      # the student edition knows EM's own path only
-        fail("run_em", f"history[{j}] is not where EM is after {j} iteration(s) from this start", STEP, case)
+    except NotRecorded:
+        return None
 
 
 def one_step(x, r, states, j, reg_covar, case):
@@ -120,16 +126,28 @@ def default_step(m_step, x, r):
         return (None, None, None)
 
 
-def stopping(states, tol, max_iter, case):
-    n = len(states) - 1
+def too_many(n, max_iter, case):
+    """CheckFailed if history records more than max_iter iterations (n: its length - 1)."""
     if n > max_iter:
-        fail("run_em", f"with max_iter = {max_iter}, history has {n + 1} entries; expected at most "
-                       f"max_iter + 1 = {max_iter + 1}", "the start and one entry per iteration", case)
+        entries = "the start and one entry per iteration"
+        if n == max_iter + 1:
+            fail("run_em", f"with max_iter = {max_iter}, history has {n + 1} entries; expected at most max_iter + 1 "
+                           f"= {max_iter + 1} ({entries})", "the loop ran max_iter + 1 times: loop over "
+                           "range(max_iter)", case)
+        fail("run_em", f"with max_iter = {max_iter}, history has more than max_iter + 1 = {max_iter + 1} entries "
+                       f"({entries})", "the loop does not stop after max_iter iterations: loop over range(max_iter)",
+             case)                                            # not how many: rounding decides when it stops
+
+
+def stopping(states, tol, max_iter, case):
+    n = len(states) - 1                                     # at most max_iter: too_many ran first
     gains = [states[j + 1][0] - states[j][0] for j in range(n)]
     for j, gain in enumerate(gains[:-1]):
         if gain < tol:
+            hint = "stop at the first such iteration" if j + 2 == n else \
+                "the stopping rule ignores the tol argument: stop at the first gain < tol (not a fixed number)"
             fail("run_em", f"iteration {j + 1} improved ll by {gain:.2g} < tol = {tol:g}, yet the loop went on "
-                           f"to iteration {n}", "stop at the first such iteration", case)
+                           f"to iteration {n}", hint, case)
     if n < max_iter and (n == 0 or gains[-1] >= tol):
         last = f"though the last improved ll by {gains[-1]:.2g} >= tol = {tol:g}" if n else "with max_iter > 0"
         fail("run_em", f"stopped after {n} iteration(s), {last}",
@@ -167,4 +185,14 @@ SLIPS = [
     ("textbook", "return pi, mu, sigma, history", 'return history[0]["pi"], mu, sigma, history', "correctness",
      "run_em (course data): the returned pi is not history[-1]['pi'] - return the parameters of the last "
      "iteration"),
+    ("textbook", "for i in range(max_iter):", "for i in range(max_iter + 1):", "correctness",
+     "run_em (course data, max_iter = 3): with max_iter = 3, history has 5 entries; expected at most max_iter + 1 "
+     "= 4 (the start and one entry per iteration) - the loop ran max_iter + 1 times: loop over range(max_iter)"),
+    ("textbook", "for i in range(max_iter):", "while True:", "correctness",
+     "run_em (course data, max_iter = 3): with max_iter = 3, history has more than max_iter + 1 = 4 entries (the "
+     "start and one entry per iteration) - the loop does not stop after max_iter iterations: loop over "
+     "range(max_iter)"),
+    ("textbook", "< tol:", "< 1e-6:", "correctness",
+     "run_em (course data): iteration 15 improved ll by 0.00073 < tol = 0.001, yet the loop went on to iteration "
+     "328 - the stopping rule ignores the tol argument: stop at the first gain < tol (not a fixed number)"),
 ]

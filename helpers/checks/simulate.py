@@ -98,6 +98,9 @@ def correctness(f, hidden):
 def compare_component(xs, k, mu_k, sigma_k, case):
     """The samples drawn from component k agree with mu_k and sigma_k (5 standard errors)."""
     n_k = len(xs)
+    if n_k > 1 and np.all(np.ptp(xs, axis=0) <= 1e-9 * (1 + np.abs(xs).max())):
+        fail("simulate", f"the samples of component {k} are all the same point", "every sample of a component "
+                         "gets the same noise: draw eps for each sample, rng.standard_normal((n_samples, D))", case)
     mean = xs.mean(axis=0)
     se = np.sqrt(np.diag(sigma_k) / n_k)
     if np.any(np.abs(mean - mu_k) > 5 * se):
@@ -166,4 +169,7 @@ SLIPS = [
      "simulate: the same seed gives different draws - draw only from rng, not from np.random"),
     ("textbook", "rng.", "np.random.", "correctness",
      "simulate: does not draw from the rng it was given - use the rng you were given"),
+    ("solution", "eps = rng.standard_normal((n_samples, D))", "eps = np.tile(rng.standard_normal(D), (n_samples, 1))",
+     "correctness", "simulate (K = 3, D = 2): the samples of component 0 are all the same point - every sample of a "
+     "component gets the same noise: draw eps for each sample, rng.standard_normal((n_samples, D))"),
 ]
