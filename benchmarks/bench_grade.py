@@ -6,10 +6,12 @@ A class of submissions made as students make them (tests/exercises.py: the noteb
 the textbook answers, every planted slip of the check modules, the untouched edition, in turn)
 is autograded by `nbgrader autograde` in one course folder, as scripts/course.py sets it up.
 Printed: seconds per submission, and the floor: a fresh kernel that imports numpy, scipy.stats
-and pyplot and shows one figure (what running any notebook costs at least).
+and pyplot and shows one figure (what running any notebook costs at least); then the same class
+graded again without the wall (GRADE_TRUSTED=1), for what the isolation costs.
 """
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -36,12 +38,18 @@ def main():
             path = Path(folder) / f"student{i:03d}.ipynb"
             nbformat.write(notebook(released, answers[i % len(answers)]), path)
             course.submit(where, path.stem, path)
-        start = time.monotonic()
-        course.nbgrader(where, "autograde", course.ASSIGNMENT, "--force", check=False)
-        per = (time.monotonic() - start) / args.students
+        per = {}
+        for wall in (True, False):                           # GRADE_TRUSTED=1: the same, without the wall
+            os.environ["GRADE_TRUSTED"] = "" if wall else "1"
+            start = time.monotonic()
+            course.nbgrader(where, "autograde", course.ASSIGNMENT, "--force", check=False)
+            per[wall] = (time.monotonic() - start) / args.students
+        del os.environ["GRADE_TRUSTED"]
     base = min(run_all(floor()) for _ in range(3))
-    print(f"nbgrader autograde: {per:.2f} s per submission ({args.students} submissions); "
-          f"floor {base:.2f} s; ratio {per / base:.2f}")
+    print(f"nbgrader autograde: {per[True]:.2f} s per submission ({args.students} submissions); "
+          f"floor {base:.2f} s; ratio {per[True] / base:.2f}")
+    print(f"the wall (bubblewrap, seccomp) costs {per[True] - per[False]:.2f} s per submission "
+          f"({per[False]:.2f} s without it)")
 
 
 if __name__ == "__main__":
