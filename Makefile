@@ -29,7 +29,7 @@ export JUPYTER_PLATFORM_DIRS := 1
 # pip's notice that a newer pip exists says nothing about this project.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup setup-dev test test-all test-slow run lab student grade course slides test-browser bench data execute lock matrix clean FORCE
+.PHONY: help setup setup-dev test test-all test-slow run lab student grade course mutants slides test-browser bench data execute lock matrix clean FORCE
 
 help:
 	@echo "make run      set up .venv if needed, execute $(NB) headless, write build/nb07_em.html"
@@ -39,6 +39,7 @@ help:
 	@echo "make student  write the student edition (nbgrader's release) to build/student/"
 	@echo "make grade NOTEBOOK=f  points per function for a submission, as nbgrader gives them"
 	@echo "make course   nbgrader course in build/course: release, autograde, feedback"
+	@echo "make mutants  generated slips of every answer: what the notebook's checks and grading catch"
 	@echo "make slides   offline reveal.js slides in build/slides/nb07_em.slides.html"
 	@echo "make test-browser  JupyterLab, the handout and the slides in headless Chromium"
 	@echo "make bench    time one EM iteration against scikit-learn, and Run All, idle and beside busy loops"
@@ -182,6 +183,11 @@ grade: $(DEV_STAMP)
 # An nbgrader course in build/course: release, autograde (the solution, or SUBMISSIONS), feedback.
 course: $(DEV_STAMP)
 	$(BIN)/python scripts/course.py $(SUBMISSIONS)
+
+# Hundreds of mutants of the answers (scripts/mutants.py), each through the student edition's
+# check and the grader: each exercise's kill rate, the survivors and the equivalent mutants.
+mutants: $(DEV_STAMP)
+	$(BIN)/python scripts/mutants.py
 
 # Slides: reveal.js from the npm registry, pinned by scripts/slides/package-lock.json
 # and installed again only when that changes.

@@ -175,7 +175,8 @@ def test_only_the_functions_an_exercise_uses_stand_in():
         assert set(uses) <= set(exercises()) | {"log_joint"}
     answers = planted(bodies(), "log_gaussian", "D = x.shape[1]",
                       "return log_joint(x, np.ones(1), mu_k[None], sigma_k[None])[:, 0]")
-    assert message(submission(source(answers)), "log_gaussian").startswith("log_gaussian (course data) raised")
+    assert message(submission(source(answers)), "log_gaussian").startswith(
+        "log_gaussian (course data): its call of log_joint failed")      # its own log_joint: no reference
 
 
 def test_check_finds_the_function_in_the_callers_globals(solution, capsys):

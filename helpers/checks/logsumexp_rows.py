@@ -46,9 +46,9 @@ def correctness(f, hidden):
 
 
 def robustness(f, hidden):
-    """exact for rows like [-1000, -1001] and [1000, 999]"""
-    rows = [[-1000.0, -1001.0], [1000.0, 999.0]] if not hidden else \
-           [[-1e5, -1e5 - 2.0, -1e5 + 3.0], [710.5, 0.0, -710.5], [-800.0, -1200.0, -745.5]]
+    """exact for rows like [-1000, -1001, -1002], [1000, 999, 998] and [710.5, 0, -710.5]"""
+    rows = [[-1000.0, -1001.0, -1002.0], [1000.0, 999.0, 998.0], [710.5, 0.0, -710.5]] if not hidden else \
+           [[-1e5, -1e5 - 2.0, -1e5 + 3.0], [-800.0, -1200.0, -745.5], [3.0, 800.0, -2.0]]
     a = np.array(rows)
     got = call("logsumexp_rows", f, a, case=f"rows like {fmt(rows[0])}")
     got = array("logsumexp_rows", got, "the result", (len(a),), "(N,)")
@@ -71,7 +71,7 @@ return m + np.log(np.sum(np.exp(a - m), axis=1))
 
 SLIPS = [
     ("textbook", "", "", "robustness",
-     "logsumexp_rows: the row [-1000, -1001] gives -inf, expected -999.7 - subtract the row maximum before "
+     "logsumexp_rows: the row [-1000, -1001, -1002] gives -inf, expected -999.6 - subtract the row maximum before "
      "exp, add it back after the log"),
     ("solution", "keepdims=True)))[:, 0]", "keepdims=True)))", "correctness",
      "logsumexp_rows (random rows, K = 1): the result has shape (50, 1); expected (N,) = (50,) - return "
