@@ -830,7 +830,8 @@ def report(verdicts, seconds=None):
     lines.append(f"\nequivalent: no result changed on the checks' cases, hidden ones included; for simulate, "
                  f"the draws may differ but their distribution does not ({len(equivalent)})")
     for v in equivalent:
-        lines.append(f"  {v.mutant.description}  [the same results, arguments and draws on all {v.calls} calls]")
+        same = "the same distribution" if v.mutant.exercise in SAMPLERS else "the same results, arguments and draws"
+        lines.append(f"  {v.mutant.description}  [{same} on all {v.calls} calls]")
     return "\n".join(lines)
 
 
