@@ -1,4 +1,4 @@
-"""Slips generated, not listed, and judged alike (issue 27, item 3).
+"""Slips generated, not listed, and judged alike.
 
 A mutation engine on the syntax trees of the notebook's answers (tests/exercises.py `bodies()`),
 and a judge for what it makes:

@@ -193,7 +193,7 @@ def test_make_grade_prints_the_table_with_reasons(tmp_path, released):
     out = subprocess.run([sys.executable, "scripts/grade.py", str(path)], cwd=ROOT, capture_output=True,
                          text=True, timeout=600).stdout
     assert re.search(r"^m_step\s+0/3\s+0/2\s+correctness: m_step \(course data, reg_covar = 0\): sigma\[0\]", out, re.M), out
-    assert re.search(r"^total: \d+/27 points", out, re.M), out
+    assert re.search(rf"^total: \d+/{FULL} points", out, re.M), out
 
 
 @pytest.mark.parametrize("content, says", [("not json", "is not a valid Jupyter notebook"),
