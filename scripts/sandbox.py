@@ -37,6 +37,7 @@ CELL_SECONDS = 10      # ... for one of the cells the graded functions need
 # The calls of one submission together, its cells included (seconds): then its checks fail.
 BUDGET_SECONDS = float(os.environ.get("GRADE_BUDGET_SECONDS", 60))
 TRUSTED = os.environ.get("GRADE_TRUSTED") == "1"              # grade without the wall: trusted code only
+WORKER = Path(__file__).with_name("worker.py").read_text()   # read once: an edit during a class changes nothing
 STDERR = subprocess.DEVNULL if not os.environ.get("GRADE_DEBUG") else None
 LIMITS = {resource.RLIMIT_AS: 4 << 30, resource.RLIMIT_NOFILE: 256, resource.RLIMIT_FSIZE: 64 << 20,
           resource.RLIMIT_CORE: 0}
@@ -203,12 +204,9 @@ class Worker:
     def spawn(self):
         """Start the worker behind the wall, in a new folder with the student edition's helpers/
         and data/ (copies: what it writes there stays there)."""
-        from helpers import checks
         import matplotlib
         self.folder = Path(tempfile.mkdtemp(prefix="grade-worker-"))
-        shutil.copy(Path(__file__).with_name("worker.py"), self.folder)
-        words = (inspect.getsource(f) for f in (checks.first_line, checks.your_line, checks.not_implemented))
-        (self.folder / "words.py").write_text("import linecache\n\n\n" + "\n\n".join(words))
+        (self.folder / "worker.py").write_text(WORKER)
         cache = self.folder / ".matplotlib"                         # matplotlib's font list: not built again
         shutil.copytree(matplotlib.get_cachedir(), cache, ignore=shutil.ignore_patterns("tex.cache"))
         for name in ("helpers", "data"):
