@@ -7,6 +7,7 @@ honest, some with a classic slip, some that try to cheat.  `sandbox.grade` is te
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -226,3 +227,39 @@ def submission_namespace(code):
 def points_of(passed):
     parts = {f"{name}_{part}": p for name, part, p in graded_parts()}
     return sum(parts[gid] for gid, ok in passed.items() if ok)
+
+
+@pytest.mark.slow
+def test_a_notebook_nbgrader_cannot_read_stops_no_one_and_is_named(released, tmp_path):
+    """The second of three students hands in a file that is not a notebook: the other two are graded
+    and get their feedback; the run names who was not graded and exits non-zero."""
+    paths = [tmp_path / f"{name}.ipynb" for name in ("a_first", "b_broken", "c_third")]
+    for path in paths[::2]:
+        nbformat.write(notebook(released, bodies()), path)
+    paths[1].write_text('{"cells": [')
+    done = subprocess.run([sys.executable, "scripts/course.py", "--course", str(tmp_path / "course"),
+                           *map(str, paths)], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    assert len(re.findall(rf"^total: {FULL}/{FULL} points", done.stdout, re.M)) == 2, done.stdout[-2000:]
+    assert re.search(r"^not graded \(1 of 3\):\n  b_broken: ", done.stdout, re.M), done.stdout[-2000:]
+    for student in ("a_first", "c_third"):
+        assert (tmp_path / "course" / "feedback" / student / "nb07" / "nb07_em.html").exists()
+
+
+def container_engine():
+    for engine in ("docker", "podman"):
+        if shutil.which(engine) and subprocess.run([engine, "info"], capture_output=True).returncode == 0:
+            return engine
+    return None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(container_engine() is None, reason="no container engine (docker or podman) runs here")
+def test_the_container_recipe_of_docs_grading_grades_a_class(tmp_path):
+    """docs/grading.md's recipe for a machine without bubblewrap, run as written (it needs the network)."""
+    recipe = re.search(r"^    (docker run .*?)\n\n", (ROOT / "docs" / "grading.md").read_text(), re.M | re.S)[1]
+    command = recipe.replace("\\\n", " ").replace("docker", container_engine(), 1)
+    done = subprocess.run(command.replace('SUBMISSIONS="/src/a.ipynb /src/b.ipynb"', "").replace(
+        '"$PWD/graded"', str(tmp_path)), shell=True, cwd=ROOT,
+                          capture_output=True, text=True, timeout=3600)
+    assert done.returncode == 0 and f"total: {FULL}/{FULL} points" in done.stdout, done.stdout[-2000:]
