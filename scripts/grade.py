@@ -30,11 +30,13 @@ def flags(notebook, release):
     Check cells are left out: nbgrader puts them back."""
     def suspicious(cell):
         return set(SUSPICIOUS.findall(re.sub(r"#.*", "", cell.source))) if cell.cell_type == "code" else set()
-    given = {cell.get("id"): suspicious(cell) for cell in nbformat.read(release, as_version=4).cells}
+    cells = nbformat.read(release, as_version=4).cells
+    by_id, sources = {cell.get("id"): cell for cell in cells}, {cell.source for cell in cells}
     found = {}
     for index, cell in enumerate(nbformat.read(notebook, as_version=4).cells):
         meta = cell.metadata.get("nbgrader", {})
-        names = sorted(suspicious(cell) - given.get(cell.get("id"), set()))
+        given = by_id.get(cell.get("id")) or (cells[index] if "id" not in cell and index < len(cells) else None)
+        names = [] if cell.source in sources else sorted(suspicious(cell) - (suspicious(given) if given else set()))
         if names and not (meta.get("grade") and not meta.get("solution")):
             found[meta.get("grade_id", f"cell {index}")] = names
     return found

@@ -134,6 +134,16 @@ def test_suspicious_answers_are_listed_for_reading_by_hand(released, release, tm
     clean = tmp_path / "clean.ipynb"
     nbformat.write(notebook(released, bodies("textbook")), clean)
     assert grade.flags(clean, release / "nb07_em.ipynb") == {}
+    old = notebook(released, bodies("textbook"))                # nbformat 4.4: cells without ids
+    old.nbformat_minor = 4
+    for cell in old.cells:
+        del cell["id"]
+    nbformat.write(old, clean)
+    assert grade.flags(clean, release / "nb07_em.ipynb") == {}
+    new = notebook(released, bodies())
+    new.cells.insert(3, nbformat.v4.new_code_cell("import os\nos.listdir('/')"))   # a cell of its own
+    nbformat.write(new, path)
+    assert grade.flags(path, release / "nb07_em.ipynb") == {"cell 3": ["os"]}
 
 
 # ---- the slow tier: a class through real nbgrader -------------------------------------------
