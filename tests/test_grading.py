@@ -275,3 +275,12 @@ def test_the_container_recipe_of_docs_grading_grades_a_class(tmp_path):
         '"$PWD/graded"', str(tmp_path)), shell=True, cwd=ROOT,
                           capture_output=True, text=True, timeout=3600)
     assert done.returncode == 0 and f"total: {FULL}/{FULL} points" in done.stdout, done.stdout[-2000:]
+
+
+def test_without_a_wall_grading_says_so_in_one_line_and_how_to_get_one(monkeypatch):
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    with pytest.raises(sandbox.NoWall) as refused:
+        sandbox.check_wall()
+    text = str(refused.value)
+    assert "\n" not in text and "bwrap is not installed" in text and "apt install bubblewrap" in text
+    assert "GRADE_TRUSTED=1" in text
