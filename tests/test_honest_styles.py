@@ -18,9 +18,9 @@ import pytest
 
 from exercises import NOTEBOOK, ROOT, bodies, grade_id, notebook
 from helpers.checks import graded_parts
-from test_grading import points, release, released  # noqa: F401: the fixtures
+from test_grading import points
 
-import sandbox  # noqa: E402  (scripts/ is on sys.path through test_grading)
+import sandbox
 
 FULL = sum(points for *_, points in graded_parts())
 
@@ -100,7 +100,7 @@ VARIANTS = {
 }
 
 
-def submission(released, name):  # noqa: F811: the fixture
+def submission(released, name):
     nb = notebook(released, bodies())
     VARIANTS[name](nb)
     nbformat.validate(nb)
@@ -112,13 +112,13 @@ QUICK = ("constant by expression", "star import", "%%time", "copied cell")
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=[] if n in QUICK else [pytest.mark.slow]) for n in VARIANTS])
-def test_an_honest_style_gets_every_point(released, release, name):  # noqa: F811
+def test_an_honest_style_gets_every_point(released, release, name):
     results = sandbox.grade(submission(released, name), release)
     assert points(results) == FULL, {gid: r.message for gid, r in results.items() if not r.passed}
 
 
 @pytest.mark.slow
-def test_a_class_of_honest_styles_gets_every_point_from_nbgrader(released, tmp_path):  # noqa: F811
+def test_a_class_of_honest_styles_gets_every_point_from_nbgrader(released, tmp_path):
     paths = []
     for i, name in enumerate(VARIANTS):
         paths.append(tmp_path / f"s{i:02d}.ipynb")
