@@ -1,7 +1,7 @@
 """Load the functions a notebook defines as a module, the way Run All would define them.
 
-Tests, the grader and benchmarks call the notebook's own EM functions through this loader (the
-grading worker, scripts/sandbox.py, through `run_cells`): there is no second copy of the maths.
+Tests and benchmarks call the notebook's own EM functions through this loader: there is no
+second copy of the maths.  (Grading runs a submission's cells as they are: scripts/worker.py.)
 """
 
 import ast
@@ -36,10 +36,10 @@ def python_cells(cells):
             for i, cell in enumerate(cells) if cell["cell_type"] == "code"]
 
 
-def run_cells(cells, namespace, stop_at_error=True, label=""):
+def run_cells(cells, namespace, label=""):
     """Run, in `namespace`, the top-level statements that `keep` accepts of each cell [(index, source,
     keep)] -> {name: why it is not defined}.  A cell that does not parse is skipped; one that raises
-    stops there, as in the notebook (or loses only that statement).  linecache holds each cell as
+    stops there, as in the notebook.  linecache holds each cell as
     "<{label}cell N>", so that tracebacks show its lines."""
     errors = {}
     for index, source, keep in cells:
@@ -57,9 +57,8 @@ def run_cells(cells, namespace, stop_at_error=True, label=""):
                 exec(compile(ast.Module([node], []), filename, "exec"), namespace)
             except (Exception, SystemExit) as err:
                 first = (str(err).splitlines() or [""])[0]
-                why = why or f"its cell (cell {index}) raised {type(err).__name__}: {first}"
-                if stop_at_error:
-                    break
+                why = f"its cell (cell {index}) raised {type(err).__name__}: {first}"
+                break
         errors.update({name: why for name in DEFINED.findall(source) if why and name not in namespace})
     return errors
 
