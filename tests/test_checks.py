@@ -103,7 +103,7 @@ def test_a_stub_is_not_implemented_yet():
         stub = f"{result.name} is not implemented yet: replace `raise NotImplementedError()` with your code"
         assert not result.passed
         assert result.message == (stub if result.part == "correctness" else
-                                  first_correct(result.name, result.part, stub))
+                                  first_correct(result.name, result.part))
 
 
 def test_a_missing_or_overwritten_name(solution):

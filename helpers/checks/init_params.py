@@ -113,8 +113,8 @@ SLIPS = [
      "init_params (course data, K = 4): sigma[0][0, 0] is 15.78, expected 15.72 - np.cov divides by N - 1; "
      "use bias=True or divide by N"),
     ("textbook", "np.cov(x.T, bias=True)", "np.cov(x.T)", "robustness",
-     'init_params: robustness counts once correctness passes; make check("init_params") pass first: '
-     "init_params (course data, K = 4): sigma[0][0, 0] is 15.78, expected 15.72 - np.cov divides by N - 1"),
+     'init_params: robustness counts only once correctness passes, and it does not yet: make '
+     'check("init_params") pass first'),
     ("textbook", "distinct[rng.choice(len(distinct),", "x[rng.choice(len(x),", "correctness",
      "init_params (course data, K = 4): the means are distinct data points, but not the ones the stated calls "
      "pick - np.unique(x, axis=0)[rng.choice(len(distinct), size=n_clusters, replace=False)]"),
