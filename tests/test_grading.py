@@ -57,7 +57,9 @@ def test_the_solution_gets_every_point(released, release):
 def test_the_untouched_student_edition_gets_nothing(released, release):
     results = sandbox.grade(notebook(released, {}), release)
     assert points(results) == 0
-    assert all("not implemented yet" in r.message for r in results.values())
+    assert all("not implemented yet" in r.message for gid, r in results.items() if gid.endswith("_correctness"))
+    assert all("counts only once correctness passes" in r.message
+               for gid, r in results.items() if gid.endswith("_robustness"))
 
 
 @pytest.mark.parametrize("attack", ATTACKS)
