@@ -89,8 +89,8 @@ FAILED = { rm -rf $(VENV); echo "installing $(1) failed (see above); removed $(V
 # matplotlib's font cache here, so its one-off message never lands in a notebook cell.
 # The kernel configuration drops ipykernel's warning about TCP without encryption; JupyterLab's
 # settings overrides wrap long code lines, so that nothing is cut in Presentation Mode.
-$(STAMP): $(PY_STAMP) requirements.txt scripts/kernel/ipython_kernel_config.py \
-          scripts/lab/overrides.json
+$(STAMP): $(PY_STAMP) requirements.txt instructor/kernel/ipython_kernel_config.py \
+          instructor/lab/overrides.json
 	@echo "installing the student set into $(VENV) (Python $(PY_VERSION)), in 3 stages:"
 	@$(STAGE); \
 	stage "1/3 numpy, scipy, matplotlib, scikit-learn" \
@@ -99,14 +99,16 @@ $(STAMP): $(PY_STAMP) requirements.txt scripts/kernel/ipython_kernel_config.py \
 	  $(PIP) install --quiet -r requirements.txt \
 	&& stage "3/3 matplotlib's font cache" $(BIN)/python -c "import matplotlib.pyplot" \
 	|| $(call FAILED,requirements.txt)
-	@mkdir -p $(VENV)/etc/ipython && cp scripts/kernel/ipython_kernel_config.py $(VENV)/etc/ipython/
-	@mkdir -p $(VENV)/share/jupyter/lab/settings && cp scripts/lab/overrides.json $(VENV)/share/jupyter/lab/settings/
+	@mkdir -p $(VENV)/etc/ipython && cp instructor/kernel/ipython_kernel_config.py $(VENV)/etc/ipython/
+	@mkdir -p $(VENV)/share/jupyter/lab/settings && cp instructor/lab/overrides.json $(VENV)/share/jupyter/lab/settings/
 	@touch $@
 
-$(DEV_STAMP): $(STAMP) requirements-dev.txt
+$(DEV_STAMP): $(STAMP) requirements-dev.txt pyproject.toml
 	@echo "installing the dev set into $(VENV):"
 	@$(STAGE); stage "pytest, nbval, hypothesis, nbgrader, colorspacious (requirements-dev.txt)" \
 	  $(PIP) install --quiet -r requirements-dev.txt \
+	&& stage "this project, editable: helpers and instructor (pyproject.toml)" \
+	  $(PIP) install --quiet --no-deps --editable . \
 	|| $(call FAILED,requirements-dev.txt)
 	@touch $@
 
@@ -139,7 +141,7 @@ FORCE:
 
 # The handout: build/nb07_em.html, one file that works offline (formulas in MathML).
 run: $(STAMP)
-	$(BIN)/python scripts/export_html.py --execute $(NB) build
+	$(BIN)/python -m instructor.export_html --execute $(NB) build
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(NB)
@@ -173,33 +175,33 @@ test-slow: $(DEV_STAMP)
 
 # The student edition is what nbgrader releases: build/student/, the notebook with data/ and helpers/.
 student: $(DEV_STAMP)
-	$(BIN)/python scripts/course.py --student build/student/$(NB)
+	$(BIN)/python -m instructor.course --student build/student/$(NB)
 
 # Points per function for one submission, as nbgrader's autograde gives them.
 grade: $(DEV_STAMP)
 	@test -n "$(NOTEBOOK)" || { echo "usage: make grade NOTEBOOK=path/to/submission.ipynb"; exit 2; }
-	@$(BIN)/python scripts/grade.py "$(NOTEBOOK)"
+	@$(BIN)/python -m instructor.grade "$(NOTEBOOK)"
 
 # An nbgrader course in build/course: release, autograde (the solution, or SUBMISSIONS), feedback.
 course: $(DEV_STAMP)
-	$(BIN)/python scripts/course.py $(SUBMISSIONS)
+	$(BIN)/python -m instructor.course $(SUBMISSIONS)
 
-# Hundreds of mutants of the answers (scripts/mutants.py), each through the student edition's
+# Hundreds of mutants of the answers (instructor/mutants.py), each through the student edition's
 # check and the grader: each exercise's kill rate, the survivors and the equivalent mutants.
 mutants: $(DEV_STAMP)
-	$(BIN)/python scripts/mutants.py
+	$(BIN)/python -m instructor.mutants
 
-# Slides: reveal.js from the npm registry, pinned by scripts/slides/package-lock.json
+# Slides: reveal.js from the npm registry, pinned by instructor/slides/package-lock.json
 # and installed again only when that changes.
 SLIDES := build/slides
-$(SLIDES)/node_modules/.installed: scripts/slides/package.json scripts/slides/package-lock.json
+$(SLIDES)/node_modules/.installed: instructor/slides/package.json instructor/slides/package-lock.json
 	mkdir -p $(SLIDES)
-	cp scripts/slides/package.json scripts/slides/package-lock.json $(SLIDES)/
+	cp instructor/slides/package.json instructor/slides/package-lock.json $(SLIDES)/
 	cd $(SLIDES) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 slides: $(STAMP) $(SLIDES)/node_modules/.installed
-	$(BIN)/python scripts/make_slides.py $(NB) $(SLIDES)
+	$(BIN)/python -m instructor.make_slides $(NB) $(SLIDES)
 
 # Real JupyterLab in headless Chromium (Debian's chromium): Run All, the manual demo, the
 # player, every figure's size, the exported page and the slides.  About two minutes.

@@ -54,7 +54,7 @@ def prepare(session):
     session.env["JUPYTER_PLATFORM_DIRS"] = "1"
     kernel_config = Path(session.virtualenv.location) / "etc" / "ipython"
     kernel_config.mkdir(parents=True, exist_ok=True)
-    shutil.copy("scripts/kernel/ipython_kernel_config.py", kernel_config)
+    shutil.copy("instructor/kernel/ipython_kernel_config.py", kernel_config)
     session.run("python", "-c", "import matplotlib.pyplot", silent=True)
     session.run("python", "-c", "import sys, numpy, scipy, matplotlib, IPython; print("
                 "'Python', sys.version.split()[0], 'numpy', numpy.__version__, 'scipy', "
@@ -68,6 +68,7 @@ def install_stack(session, pins):
     wanted = [line for name in ("requirements.in", "requirements-dev.in")
               for line in requirement_lines(name) if re.match(r"[\w.-]+", line)[0].lower() not in pinned]
     session.install(*pins, *wanted)
+    session.install("--no-deps", "--editable", ".")
     prepare(session)
 
 
@@ -81,8 +82,9 @@ def lock(session):
     """The locks on one Python: `make run`'s export, then `make test`'s tests."""
     session.install("-r", "requirements.txt")
     prepare(session)
-    session.run("python", "scripts/export_html.py", "--execute", NOTEBOOK, session.create_tmp())
+    session.run("python", "-m", "instructor.export_html", "--execute", NOTEBOOK, session.create_tmp())
     session.install("-r", "requirements-dev.txt")
+    session.install("--no-deps", "--editable", ".")
     session.run(*TESTS)
 
 

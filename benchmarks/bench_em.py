@@ -25,9 +25,8 @@ import numpy as np
 from sklearn.mixture import GaussianMixture
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
-from bench_runall import busy_loops  # noqa: E402
-from helpers import load_notebook  # noqa: E402
+from bench_runall import busy_loops          # benchmarks/, beside this file
+from helpers import load_notebook
 
 nb = load_notebook(ROOT / "nb07_em.ipynb")
 

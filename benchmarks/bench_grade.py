@@ -2,9 +2,9 @@
 
 Usage:  python benchmarks/bench_grade.py [--students 40]
 
-A class of submissions made as students make them (tests/exercises.py: the notebook's answers,
+A class of submissions made as students make them (instructor/submissions.py: the notebook's answers,
 the textbook answers, every planted slip of the check modules, the untouched edition, in turn)
-is autograded by `nbgrader autograde` in one course folder, as scripts/course.py sets it up.
+is autograded by `nbgrader autograde` in one course folder, as instructor/course.py sets it up.
 Printed: seconds per submission, and the floor: a fresh kernel that imports numpy, scipy.stats
 and pyplot and shows one figure (what running any notebook costs at least); then the same class
 graded again without the wall (GRADE_TRUSTED=1), for what the isolation costs.
@@ -20,10 +20,9 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "scripts"), str(ROOT / "tests")]
-import course  # noqa: E402
-from bench_runall import floor, run_all  # noqa: E402
-from exercises import bodies, notebook, slips  # noqa: E402
+from bench_runall import floor, run_all      # benchmarks/, beside this file
+from instructor import course
+from instructor.submissions import bodies, notebook, slips
 
 
 def main():

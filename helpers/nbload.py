@@ -1,7 +1,7 @@
 """Load the functions a notebook defines as a module, the way Run All would define them.
 
 Tests and benchmarks call the notebook's own EM functions through this loader: there is no
-second copy of the maths.  (Grading runs a submission's cells as they are: scripts/worker.py.)
+second copy of the maths.  (Grading runs a submission's cells as they are: instructor/worker.py.)
 """
 
 import ast

@@ -1,5 +1,5 @@
 """How a check words what a student's function raised: shared by the checks (helpers/checks) and the
-grading worker (scripts/worker.py), so that a message reads the same wherever the function ran."""
+grading worker (instructor/worker.py), so that a message reads the same wherever the function ran."""
 
 import linecache
 

@@ -1,7 +1,7 @@
 """The notebook's outputs as the tests compare them: what nbval compares, sanitized as nbval does.
 
 nbval compares stdout, stderr, errors and the text/plain and text/html of rich outputs,
-after applying the sanitize file that pytest.ini names; it skips cells marked
+after applying the sanitize file that pyproject.toml names; it skips cells marked
 `nbval-ignore-output` or `nbval-skip` (tag, or a `# NBVAL_...` comment line) and never
 compares images.  The functions here follow the same rules, so that other tests can
 compare runs exactly as `make test` does.
@@ -9,10 +9,10 @@ compare runs exactly as `make test` does.
 
 import ast
 import base64
-import configparser
 import re
 import shlex
 import struct
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,10 +22,9 @@ NOT_COMPARED = {"nbval-ignore-output", "nbval-skip"}
 
 
 def sanitize_file():
-    """The sanitize file that pytest.ini passes to nbval."""
-    ini = configparser.ConfigParser()
-    ini.read(ROOT / "pytest.ini", encoding="utf-8")
-    args = shlex.split(ini["pytest"]["addopts"])
+    """The sanitize file that pyproject.toml's pytest options pass to nbval."""
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    args = shlex.split(options["tool"]["pytest"]["ini_options"]["addopts"])
     return ROOT / args[args.index("--nbval-sanitize-with") + 1]
 
 

@@ -11,7 +11,7 @@ import re
 import numpy as np
 import pytest
 
-from exercises import bodies, planted, slips, source
+from instructor.submissions import bodies, planted, slips, source
 from helpers.checks import CheckFailed, check, exercise, exercises, first_correct, graded_parts, run_all
 
 GRADED = graded_parts()

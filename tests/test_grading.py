@@ -1,6 +1,6 @@
 """Grading: the verdicts come from checks that a submission cannot reach, with nbgrader itself.
 
-Submissions are made as students make them (tests/exercises.py fills nbgrader's release), some
+Submissions are made as students make them (instructor/submissions.py fills nbgrader's release), some
 honest, some with a classic slip, some that try to cheat.  `sandbox.grade` is tested directly
 (quick); the class graded by real `nbgrader autograde` is the slow tier (`make test-all`).
 """
@@ -15,13 +15,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from exercises import ROOT, bodies, notebook, planted
+from instructor.submissions import ROOT, bodies, notebook, planted
 from helpers.checks import graded_parts
 
-sys.path.insert(0, str(ROOT / "scripts"))
-import course  # noqa: E402
-import grade  # noqa: E402
-import sandbox  # noqa: E402
+from instructor import course, grade, report, sandbox
 
 FULL = sum(points for *_, points in graded_parts())
 PATCH = "import helpers.checks as _c\nfor _n in dir(_c):\n    setattr(_c, _n, lambda *a, **k: None)\n"
@@ -97,7 +94,7 @@ def test_a_hanging_answer_costs_only_its_own_points(released, monkeypatch, relea
 
 def test_grading_and_the_notebook_say_the_same_of_an_answer_that_changes_its_argument(released, release):
     """x -= mu_k corrupts the caller's data in the notebook; grading sees it, though its worker gets copies."""
-    from exercises import planted, source
+    from instructor.submissions import planted, source
     from helpers.checks import run_all
     answers = planted(bodies(), "log_gaussian", "z = (x - mu_k) @", "x -= mu_k\nz = x @")
     graded = sandbox.grade(notebook(released, answers), release)
@@ -117,20 +114,20 @@ def test_a_syntax_error_costs_only_its_function_and_says_where(released, release
 def test_suspicious_answers_are_listed_for_reading_by_hand(released, release, tmp_path):
     path = tmp_path / "cheat.ipynb"
     nbformat.write(notebook(released, {**bodies(), "e_step": CHEATS["calls_reference"][1]}), path)
-    assert grade.flags(path, release / "nb07_em.ipynb") == {"e_step": ["helpers"]}
+    assert report.flags(path, release / "nb07_em.ipynb") == {"e_step": ["helpers"]}
     clean = tmp_path / "clean.ipynb"
     nbformat.write(notebook(released, bodies("textbook")), clean)
-    assert grade.flags(clean, release / "nb07_em.ipynb") == {}
+    assert report.flags(clean, release / "nb07_em.ipynb") == {}
     old = notebook(released, bodies("textbook"))                # nbformat 4.4: cells without ids
     old.nbformat_minor = 4
     for cell in old.cells:
         del cell["id"]
     nbformat.write(old, clean)
-    assert grade.flags(clean, release / "nb07_em.ipynb") == {}
+    assert report.flags(clean, release / "nb07_em.ipynb") == {}
     new = notebook(released, bodies())
     new.cells.insert(3, nbformat.v4.new_code_cell("import os\nos.listdir('/')"))   # a cell of its own
     nbformat.write(new, path)
-    assert grade.flags(path, release / "nb07_em.ipynb") == {"cell 3": ["os"]}
+    assert report.flags(path, release / "nb07_em.ipynb") == {"cell 3": ["os"]}
 
 
 # ---- the slow tier: a class through real nbgrader -------------------------------------------
@@ -190,7 +187,7 @@ def test_the_feedback_and_the_gradebook_agree(graded_class):
 def test_make_grade_prints_the_table_with_reasons(tmp_path, released):
     path = tmp_path / "cov_over_n.ipynb"
     nbformat.write(notebook(released, *CLASS["cov_over_n"]), path)
-    out = subprocess.run([sys.executable, "scripts/grade.py", str(path)], cwd=ROOT, capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "instructor.grade", str(path)], cwd=ROOT, capture_output=True,
                          text=True, timeout=600).stdout
     assert re.search(r"^m_step\s+0/3\s+0/2\s+correctness: m_step \(course data, reg_covar = 0\): sigma\[0\]", out, re.M), out
     assert re.search(rf"^total: \d+/{FULL} points", out, re.M), out
@@ -201,14 +198,14 @@ def test_make_grade_prints_the_table_with_reasons(tmp_path, released):
 def test_make_grade_rejects_a_file_that_is_not_a_notebook(tmp_path, content, says):
     path = tmp_path / "bad.ipynb"
     path.write_text(content)
-    done = subprocess.run([sys.executable, "scripts/grade.py", str(path)], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "instructor.grade", str(path)], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 1 and says in done.stderr
 
 
 def test_a_textbook_answer_is_graded_as_the_checks_grade_it(released, release):
     """scipy's densities, imported in a cell of its own or inside a function, work in the worker."""
     from helpers.checks import run_all
-    from exercises import source
+    from instructor.submissions import source
     expected = {f"{r.name}_{r.part}": r.passed for r in run_all(submission_namespace(source(bodies("textbook"))))}
     got = {gid: r.passed for gid, r in sandbox.grade(notebook(released, bodies("textbook")), release).items()}
     assert got == expected and 0 < points_of(got) < FULL
@@ -236,7 +233,7 @@ def test_a_notebook_nbgrader_cannot_read_stops_no_one_and_is_named(released, tmp
     for path in paths[::2]:
         nbformat.write(notebook(released, bodies()), path)
     paths[1].write_text('{"cells": [')
-    done = subprocess.run([sys.executable, "scripts/course.py", "--course", str(tmp_path / "course"),
+    done = subprocess.run([sys.executable, "-m", "instructor.course", "--course", str(tmp_path / "course"),
                            *map(str, paths)], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
     assert len(re.findall(rf"^total: {FULL}/{FULL} points", done.stdout, re.M)) == 2, done.stdout[-2000:]

@@ -1,11 +1,11 @@
 """Honest answers in styles the notebook did not use get every point, as the completed notebook does.
 
-Grading runs the cells a submission's functions need, as the student ran them (scripts/sandbox.py).
+Grading runs the cells a submission's functions need, as the student ran them (instructor/sandbox.py).
 Each variant below is the completed notebook with one thing written the way students write it:
 constants computed by expressions, globals from other cells, helper functions, a star import,
 a lambda, `if` / `with` / `try` blocks, `%%time`, a decorator, a copied cell, nbformat 4.4
 without cell ids, outputs left in, a figure drawn inside an answer.  Quick: `sandbox.grade`;
-slow: the whole class through real nbgrader (scripts/course.py, as `make course` runs it).
+slow: the whole class through real nbgrader (instructor/course.py, as `make course` runs it).
 """
 
 import copy
@@ -16,11 +16,11 @@ import textwrap
 import nbformat
 import pytest
 
-from exercises import NOTEBOOK, ROOT, bodies, grade_id, notebook
+from instructor.submissions import NOTEBOOK, ROOT, bodies, grade_id, notebook
 from helpers.checks import graded_parts
 from test_grading import points
 
-import sandbox
+from instructor import sandbox
 
 FULL = sum(points for *_, points in graded_parts())
 
@@ -123,7 +123,7 @@ def test_a_class_of_honest_styles_gets_every_point_from_nbgrader(released, tmp_p
     for i, name in enumerate(VARIANTS):
         paths.append(tmp_path / f"s{i:02d}.ipynb")
         nbformat.write(submission(released, name), paths[-1])
-    done = subprocess.run([sys.executable, "scripts/course.py", "--course", str(tmp_path / "course"),
+    done = subprocess.run([sys.executable, "-m", "instructor.course", "--course", str(tmp_path / "course"),
                            *map(str, paths)], cwd=ROOT, capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     totals = dict(zip(VARIANTS, (line for line in done.stdout.splitlines() if line.startswith("total: "))))

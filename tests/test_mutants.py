@@ -1,9 +1,9 @@
-"""Slips generated, not listed, and judged alike (scripts/mutants.py).
+"""Slips generated, not listed, and judged alike (instructor/mutants.py).
 
 Hundreds of mutants of the notebook's answers (operators, axes, keepdims, transposes, constants,
 in-place updates of an argument, off-by-one, dropped terms, swapped numpy functions, negation).
 Each one that changes the function's results on the checks' cases must fail the student
-edition's check and the grader, with the same message.  `python scripts/mutants.py` prints the
+edition's check and the grader, with the same message.  `python -m instructor.mutants` prints the
 table, the survivors and the equivalent mutants.
 """
 
@@ -11,7 +11,7 @@ import ast
 
 import pytest
 
-import mutants
+from instructor import mutants
 
 pytestmark = pytest.mark.slow     # about 2.5 minutes on the 2-core machine (`make test-all`)
 

@@ -1,7 +1,7 @@
 """The handout is one file that works offline: every formula in MathML, figures and the player inside.
 
 The page is built from the stored notebook (no execution, so this is quick) by
-scripts/export_html.py, copied alone into an empty folder, and opened there in headless
+instructor/export_html.py, copied alone into an empty folder, and opened there in headless
 Chromium, with the network removed by `unshare -n` where that works; its DOM is read
 after loading.  Skipped only where no Chromium is installed (Debian package `chromium`).
 """
@@ -21,8 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "nb07_em.ipynb"
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "/usr/bin/chromium")
 
-sys.path.insert(0, str(ROOT / "scripts"))
-from export_html import MathMLRenderer, tex_to_mathml  # noqa: E402
+from instructor.export_html import MathMLRenderer, tex_to_mathml
 
 
 def find_chromium():
@@ -101,7 +100,7 @@ def built(tmp_path_factory):
     """The handout built from the stored notebook, then copied alone into an empty folder:
     (the folder it was written to, the lone copy)."""
     outdir = tmp_path_factory.mktemp("build")
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "export_html.py"), str(NOTEBOOK), str(outdir)],
+    subprocess.run([sys.executable, "-m", "instructor.export_html", str(NOTEBOOK), str(outdir)],
                    check=True, capture_output=True, cwd=ROOT)
     alone = tmp_path_factory.mktemp("alone") / "nb07_em.html"
     shutil.copy(outdir / "nb07_em.html", alone)

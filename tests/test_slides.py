@@ -1,4 +1,4 @@
-"""scripts/make_slides.py: which cell starts which slide, and what is shown on them.
+"""instructor/make_slides.py: which cell starts which slide, and what is shown on them.
 
 tests/browser/test_export.py opens the real deck in Chromium, offline.
 """
@@ -12,9 +12,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from export_html import prepare  # noqa: E402
-from make_slides import assign_slides, height, split_cells  # noqa: E402
+from instructor.export_html import prepare
+from instructor.make_slides import assign_slides, height, split_cells
 
 
 def png(width, height):

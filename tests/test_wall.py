@@ -3,7 +3,7 @@
 Each attacker is one student's notebook: nbgrader's student edition with its stubs left as they are
 (`raise NotImplementedError()`), except the answers that carry one attack (helper functions for them
 go at the top of the log_gaussian cell); the honest students hand in the solution.  The whole class,
-two honest students around ten attackers, is graded once by `scripts/course.py`, run as an
+two honest students around ten attackers, is graded once by `instructor/course.py`, run as an
 instructor runs it: a subprocess, in its own session, with a timeout.  Expected, for every attack:
 
 - the attacker earns 0 points (the sleeper: at most run_em's, a function it does compute);
@@ -46,11 +46,10 @@ from typing import NamedTuple
 import nbformat
 import pytest
 
-from exercises import ROOT, bodies, notebook
+from instructor.submissions import ROOT, bodies, notebook
 from helpers.checks import graded_parts
 
-sys.path.insert(0, str(ROOT / "scripts"))
-import course  # noqa: E402
+from instructor import course
 
 PYTHON = sys.executable
 FULL = sum(points for *_, points in graded_parts())
@@ -977,12 +976,12 @@ class Run(NamedTuple):
 
 
 def run_class(folder, course_dir, notebooks, timeout=CLASS_SECONDS):
-    """`python scripts/course.py --course DIR NOTEBOOKS`, in its own session, TMPDIR in `folder`."""
+    """`python -m instructor.course --course DIR NOTEBOOKS`, in its own session, TMPDIR in `folder`."""
     (folder / "tmp").mkdir(exist_ok=True)
     env = {**os.environ, "TMPDIR": str(folder / "tmp")}
     before = {p.pid for p in processes()}
     start = time.monotonic()
-    proc = subprocess.Popen([PYTHON, "scripts/course.py", "--course", str(course_dir), *map(str, notebooks)],
+    proc = subprocess.Popen([PYTHON, "-m", "instructor.course", "--course", str(course_dir), *map(str, notebooks)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     stopped, since, timed_out = [], {}, False
@@ -1281,7 +1280,7 @@ def test_no_process_outlives_the_class_run(wall_class):
 def test_a_sleeping_answer_costs_its_own_time_budget_not_the_class(wall_class):
     """Reports the class run's wall time; the sleeper's grading should end within its budget."""
     o, student = wall_class, "b06_sleeper"
-    import sandbox
+    from instructor import sandbox
     budget = getattr(sandbox, "BUDGET_SECONDS", None)
     limit = (budget or 60) + 30
     took = o.seconds.get(student)
@@ -1330,9 +1329,8 @@ def test_a_copied_answer_cell_does_not_stop_the_class(request, tmp_path, release
 QUICK = r'''
 import inspect, json, sys
 from pathlib import Path
-sys.path[:0] = [sys.argv[1] + "/scripts", sys.argv[1]]
 import nbformat
-import sandbox
+from instructor import sandbox
 from helpers.checks import graded_parts
 points = {f"{n}_{p}": pts for n, p, pts in graded_parts()}
 release = sys.argv[2]

@@ -45,6 +45,8 @@ from helpers.words import first_line, not_implemented, your_line  # noqa: F401: 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "nb07_em.ipynb"
 PARTS = ("correctness", "robustness")
+# Instructor-only, as in each exercise module: the student edition leaves these out.
+PRIVATE = ("HIDDEN_SHAPES",)
 
 
 class CheckFailed(AssertionError):
@@ -111,7 +113,7 @@ def graded_parts(notebook=NOTEBOOK):
 def reference(name):
     """The reference version of `name`: an exercise's `reference`, or given code such as log_joint.
 
-    The student edition has none (scripts/public_checks.py): there it replays what the reference
+    The student edition has none (instructor/public_checks.py): there it replays what the reference
     versions returned on the visible cases, recorded when the edition was made.
     """
     module = exercise("ll" if name == "log_joint" else name)
@@ -120,7 +122,7 @@ def reference(name):
     return RECORDER(name, found) if RECORDER else found
 
 
-RECORDER = None  # set while the student edition's results are recorded (scripts/public_checks.py)
+RECORDER = None  # set while the student edition's results are recorded (instructor/public_checks.py)
 
 
 class NotRecorded(LookupError):

@@ -7,6 +7,9 @@ from helpers.checks import (NotRecorded, array, call, close, course, fail, far_p
                             problems, reference as reference_of, two)
 
 USES = ("log_gaussian", "logsumexp_rows", "log_joint")
+# Instructor-only: the student edition leaves these out, and every case of `hidden` = True
+# (instructor/public_checks.py); tests/test_leaks.py checks that none of it ships.
+PRIVATE = ("reference", "TEXTBOOK", "SLIPS")
 
 
 def reference(x, pi, mu, sigma):

@@ -7,6 +7,9 @@ from helpers.checks import (HIDDEN_SHAPES, VISIBLE_SHAPES, call, close, course, 
 
 USES = ()
 STATED = "np.unique(x, axis=0)[rng.choice(len(distinct), size=n_clusters, replace=False)]"
+# Instructor-only: the student edition leaves these out, and every case of `hidden` = True
+# (instructor/public_checks.py); tests/test_leaks.py checks that none of it ships.
+PRIVATE = ("reference", "TEXTBOOK", "SLIPS")
 
 
 def reference(x, n_clusters, rng, reg_covar=1e-6):

@@ -7,6 +7,9 @@ from scipy.stats import multivariate_normal
 from helpers.checks import NotRecorded, reference as reference_of, call, fail, far_problems, problems, scalar, two
 
 USES = ("log_gaussian", "logsumexp_rows", "log_joint")
+# Instructor-only: the student edition leaves these out, and every case of `hidden` = True
+# (instructor/public_checks.py); tests/test_leaks.py checks that none of it ships.
+PRIVATE = ("reference", "reference_log_joint", "_RECENT", "TEXTBOOK", "PLANTED_LOG_JOINT_BY_HAND", "SLIPS")
 
 _RECENT = {}
 

@@ -6,6 +6,9 @@ from scipy.stats import multivariate_normal
 from helpers.checks import reference as reference_of, array, call, close, fail, far_problems, mismatch, problems, two
 
 USES = ()
+# Instructor-only: the student edition leaves these out, and every case of `hidden` = True
+# (instructor/public_checks.py); tests/test_leaks.py checks that none of it ships.
+PRIVATE = ("reference", "TEXTBOOK", "PLANTED_BY_HAND", "SLIPS")
 
 
 def reference(x, mu_k, sigma_k):

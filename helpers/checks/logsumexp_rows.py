@@ -6,6 +6,9 @@ from scipy.special import logsumexp
 from helpers.checks import array, call, close, course, fail, fmt, mismatch, reference as reference_of, two
 
 USES = ()
+# Instructor-only: the student edition leaves these out, and every case of `hidden` = True
+# (instructor/public_checks.py); tests/test_leaks.py checks that none of it ships.
+PRIVATE = ("reference", "TEXTBOOK", "PLANTED_NO_KEEPDIMS", "SLIPS")
 
 
 def reference(a):

@@ -6,6 +6,9 @@ from helpers.checks import (call, close, course, fail, fmt, index, mismatch, mix
                             reference as reference_of, two)
 
 USES = ()
+# Instructor-only: the student edition leaves these out, and every case of `hidden` = True
+# (instructor/public_checks.py); tests/test_leaks.py checks that none of it ships.
+PRIVATE = ("reference", "TEXTBOOK", "SLIPS")
 
 
 def reference(x, r, reg_covar=1e-6):

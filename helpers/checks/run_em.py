@@ -8,6 +8,9 @@ from helpers.checks import (NotRecorded, array, call, close, course, fail, first
 
 USES = ("e_step", "m_step", "ll", "log_joint", "log_gaussian", "logsumexp_rows")
 STEP = "each iteration: r = e_step(x, pi, mu, sigma), then pi, mu, sigma = m_step(x, r, reg_covar)"
+# Instructor-only: the student edition leaves these out, and every case of `hidden` = True
+# (instructor/public_checks.py); tests/test_leaks.py checks that none of it ships.
+PRIVATE = ("reference", "TEXTBOOK", "SLIPS")
 
 
 def reference(x, pi, mu, sigma, tol=1e-6, max_iter=500, reg_covar=1e-6):

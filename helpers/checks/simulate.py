@@ -7,6 +7,9 @@ import numpy as np
 from helpers.checks import array, call, fail, fmt, mixture, unpack
 
 USES = ()
+# Instructor-only: the student edition leaves these out, and every case of `hidden` = True
+# (instructor/public_checks.py); tests/test_leaks.py checks that none of it ships.
+PRIVATE = ("reference", "TEXTBOOK", "SEED_CONTRACT", "SLIPS")
 
 
 def reference(n_samples, pi, mu, sigma, rng=None, return_labels=False):

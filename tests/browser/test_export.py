@@ -63,7 +63,7 @@ def play(page, details):
 
 def test_the_handout_alone_shows_every_formula_and_plays_offline(page, project, shots, tmp_path):
     build, alone = tmp_path / "build", tmp_path / "alone"
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "export_html.py"), str(project), str(build)],
+    subprocess.run([sys.executable, str(ROOT / "instructor" / "export_html.py"), str(project), str(build)],
                    check=True, capture_output=True)
     assert [path.name for path in build.iterdir()] == [f"{project.stem}.html"]
     alone.mkdir()

@@ -358,7 +358,7 @@ CUT = """() => {
 
 def test_nothing_is_cut_in_presentation_mode(after_run_all, shots):
     """In JupyterLab's Presentation Mode (larger text) at 1280x720, and without it: no code line,
-    formula or output is wider than its cell (long code lines wrap: scripts/lab/overrides.json)."""
+    formula or output is wider than its cell (long code lines wrap: instructor/lab/overrides.json)."""
     page = after_run_all.page
     assert page.evaluate(CUT) == [], "cut without Presentation Mode"
     toggle_presentation_mode(page, True)

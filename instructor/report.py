@@ -1,21 +1,13 @@
-"""Grade one submission with nbgrader and print the points per function, with the reason for each loss.
+"""What grading prints: the table of points per function with the reason for each loss, and the
+notes that list what to read by hand (answers using names an honest answer never needs).
 
-Usage:  python scripts/grade.py SUBMISSION.ipynb      (or: make grade NOTEBOOK=SUBMISSION.ipynb)
-        python scripts/grade.py --points              the points of each check, from the notebook
-
-A throwaway nbgrader course (scripts/course.py) grades the submission; the table comes from
-nbgrader's gradebook, each reason from the check cell's output.  Answers that use names an honest
-answer never needs (files, other programs, the checker's internals) are listed for reading by hand.
+    report(rows, notes)           the table, for instructor/grade.py and instructor/course.py
+    reading(notebook, release)    "read by hand: ..." notes for one submission
 """
 
 import re
-import sys
-import tempfile
-from pathlib import Path
 
 import nbformat
-
-import course
 
 PARTS = ("correctness", "robustness")
 # What an honest answer to these exercises never needs (see docs/grading.md).
@@ -69,48 +61,3 @@ def report(rows, notes=()):
 def reading(notebook, release):
     """The notes that list what to read by hand."""
     return [f"read by hand: {where} uses {', '.join(names)}" for where, names in flags(notebook, release).items()]
-
-
-def grade(notebook):
-    """(rows, notes) for one submission, graded by nbgrader in a throwaway course folder."""
-    try:
-        nbformat.validate(nbformat.read(notebook, as_version=4))
-    except FileNotFoundError:
-        raise
-    except Exception as err:                                  # nbformat raises many kinds for many bad files
-        detail = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        raise ValueError(f"{notebook} is not a valid Jupyter notebook: {detail}") from None
-    with tempfile.TemporaryDirectory(prefix="grade-") as folder:
-        where = Path(folder) / "course"
-        release = course.grading_course(where)
-        notes = course.submit(where, "submission", notebook)
-        course.autograde(where, ["submission"], feedback=False)
-        missing = course.ungraded(where, ["submission"])
-        if missing:
-            raise ValueError(f"nbgrader could not grade {notebook}: {missing['submission']}")
-        return course.points(where)["submission"], [*notes, *reading(notebook, release)]
-
-
-def main(argv=None):
-    args = argv if argv is not None else sys.argv[1:]
-    if args == ["--points"]:
-        from helpers.checks import graded_parts
-        return print(report([{"function": n, "part": p, "points": points, "score": None}
-                             for n, p, points in graded_parts()]))
-    if len(args) != 1:
-        sys.exit("usage: python scripts/grade.py SUBMISSION.ipynb")
-    import sandbox
-    try:
-        sandbox.check_wall()
-    except sandbox.NoWall as err:
-        sys.exit(f"grade: {err}")
-    try:
-        print(report(*grade(args[0])))
-    except FileNotFoundError as err:
-        sys.exit(f"grade: no such file: {err.filename}")
-    except ValueError as err:
-        sys.exit(f"grade: {err}")
-
-
-if __name__ == "__main__":
-    main()

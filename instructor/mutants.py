@@ -1,6 +1,6 @@
 """Slips generated, not listed, and judged alike.
 
-A mutation engine on the syntax trees of the notebook's answers (tests/exercises.py `bodies()`),
+A mutation engine on the syntax trees of the notebook's answers (instructor/submissions.py `bodies()`),
 and a judge for what it makes:
 
     mutants()          [Mutant(exercise, description, answers)], in a fixed order
@@ -9,7 +9,7 @@ and a judge for what it makes:
                        hidden cases included)?  If so, do the student edition's check (the public
                        checks, replaying recorded results) and the grader (sandbox.grade) both fail
                        it, with the same message?
-    python scripts/mutants.py   the table per exercise, the survivors and the equivalent mutants;
+    python -m instructor.mutants   the table per exercise, the survivors and the equivalent mutants;
                        exit status 1 if an exercise's kill rate is below 95 %.
 
 The mutations: operators (+ - * / @ **, comparisons), axes (axis=0 <-> 1, axis= dropped or
@@ -41,13 +41,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
-for _path in (ROOT, ROOT / "tests", ROOT / "scripts"):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from exercises import bodies, cells, grade_id  # noqa: E402
+from instructor.submissions import bodies, cells, grade_id  # noqa: E402
 
 KILL_RATE = 0.95            # the least share of the mutants that change results both must catch
 CALL_SECONDS = 30           # a mutant's call that takes longer counts as a change (it hangs)
@@ -418,7 +415,7 @@ def deadline(seconds):
 
 def namespace_of(answers, filename="<answers>"):
     import linecache
-    from exercises import source
+    from instructor.submissions import source
     code = source(answers)
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     namespace = {"__name__": "submission"}
@@ -612,7 +609,7 @@ print(json.dumps(out))
 
 def kernel_cells(nb):
     """(filename, source) of the cells the functions live in (tagged em), as the worker names them."""
-    from sandbox import python_source
+    from instructor.sandbox import python_source
     return [(f"<cell {i}>", python_source(cell.source)) for i, cell in enumerate(nb.cells)
             if cell.cell_type == "code" and "em" in cell.get("metadata", {}).get("tags", [])]
 
@@ -622,7 +619,7 @@ def student_checks(edition, released, batch, seconds=60):
     """Starts the student edition's checks on every mutant of `batch` in another process (the public
     checks, visible cases, recorded results; each mutant's cells run as a student's kernel runs
     them) and yields a function that waits for them -> [{part: (passed, message)}] in batch's order."""
-    from exercises import notebook
+    from instructor.submissions import notebook
     parts = graded()
     jobs = [(m.exercise, parts[m.exercise], kernel_cells(notebook(released, m.answers))) for m in batch]
     with tempfile.TemporaryDirectory(prefix="mutants-") as folder:
@@ -669,8 +666,8 @@ def is_check(cell):
 
 def grader_verdicts(released, release, group):
     """sandbox.grade's messages for the mutants of one notebook -> {mutant: {part: (passed, message)}}."""
-    import sandbox
-    from exercises import notebook
+    from instructor import sandbox
+    from instructor.submissions import notebook
     answers = bodies()
     for m in group.values():
         answers[m.exercise] = m.answers[m.exercise]
@@ -727,7 +724,7 @@ class Verdict(NamedTuple):
 def student_edition(folder):
     """The student edition, built with course.make_student -> its folder.  Its _recorded.pkl holds
     the runs of the answers and the planted slips only: a mutant's check replays those."""
-    from course import make_student
+    from instructor.course import make_student
     make_student(Path(folder) / "nb07_em.ipynb")
     return Path(folder)
 

@@ -1,6 +1,6 @@
 """Grading that no code in a submission can talk its way around (docs/grading.md).
 
-A worker process (scripts/worker.py) runs the submission's cells that its graded functions need,
+A worker process (instructor/worker.py) runs the submission's cells that its graded functions need,
 as the notebook ran them, and calls a student's function when asked.  It runs behind a wall: a
 bubblewrap sandbox with its own file system (the Python environment read-only, the student
 edition's helpers/ and data/, a temporary folder; no instructor file), its own processes, no
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from worker import DEFINED, Channel, TooLong
+from instructor.worker import DEFINED, Channel, TooLong
 
 ROOT = Path(__file__).resolve().parents[1]
 CALL_SECONDS = 20      # at most this long for one call of a student's function
@@ -357,6 +357,6 @@ def write_verdicts(nb, results):
             output = (nbformat.v4.new_output("stream", name="stdout", text=result.message + "\n") if result.passed
                       else nbformat.v4.new_output("error", ename="CheckFailed", evalue=result.message,
                                                   traceback=[f"CheckFailed: {result.message}"]))
-            output.metadata = {"graded_by": "scripts/sandbox.py"}   # course.points() checks it
+            output.metadata = {"graded_by": "instructor/sandbox.py"}   # course.points() checks it
             cell.outputs = [output]
     return nb

@@ -1,6 +1,6 @@
 """Write the notebook as reveal.js slides that work offline: `make slides`.
 
-Prepared as the handout (scripts/export_html.py), cut into paragraphs and single figures, laid out on
+Prepared as the handout (instructor/export_html.py), cut into paragraphs and single figures, laid out on
 1280 x 720 slides by assign_slides, in out_dir, where `make slides` installs reveal.js from npm."""
 
 import argparse
@@ -10,7 +10,7 @@ from pathlib import Path
 from nbconvert import SlidesExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from export_html import export
+from instructor.export_html import export
 
 ROOM = 640  # px of a slide for cells
 NO_CODE = {"remove_source": True}  # as a cell's metadata.transient: nbconvert's templates leave out its code

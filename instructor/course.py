@@ -1,12 +1,12 @@
 """An nbgrader course for nb07: release the assignment, autograde, give feedback; print the points.
 
-Usage:  python scripts/course.py [--course build/course] [SUBMISSION.ipynb ...]
+Usage:  python -m instructor.course [--course build/course] [SUBMISSION.ipynb ...]
         (or: make course SUBMISSIONS="a.ipynb b.ipynb"; without submissions the solution is graded)
-        python scripts/course.py --student STUDENT.ipynb    (or: make student)
+        python -m instructor.course --student STUDENT.ipynb    (or: make student)
         writes only the student edition: nbgrader's release, data/ and helpers/ beside the notebook
 
 Each step is an nbgrader command in the course folder; the config replaces autograde's Execute step
-by `GradeChecks` (scripts/sandbox.py: the submission runs behind a wall).  The rest is nbgrader's own.
+by `GradeChecks` (instructor/sandbox.py: the submission runs behind a wall).  The rest is nbgrader's own.
 """
 
 import argparse
@@ -21,20 +21,18 @@ from pathlib import Path
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Unicode
 
-import sandbox
+from instructor import sandbox
 
 ROOT = sandbox.ROOT
-sys.path.insert(0, str(ROOT))                                # the project's helpers
-from public_checks import publish  # noqa: E402
+from instructor.public_checks import publish
+from instructor.report import reading, report
 
 COURSE = ROOT / "build" / "course"
 COURSE_ID = "nb07-em"
 ASSIGNMENT = "nb07"
 NOTEBOOK = "nb07_em"
 RELEASED = ["data", "helpers"]                               # what the notebook opens beside itself
-CONFIG = '''import sys
-sys.path.insert(0, {scripts!r})
-from course import GradeChecks
+CONFIG = '''from instructor.course import GradeChecks
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, LimitOutput, SaveAutoGrades
 
@@ -42,11 +40,11 @@ c = get_config()
 c.CourseDirectory.course_id = "{course_id}"
 c.GradeChecks.release = {release!r}          # what the grading worker sees: the student edition
 # nbgrader's autograde steps, with its Execute step replaced: the check cells get their verdicts
-# from scripts/sandbox.py, which runs the submission's cells behind a wall.
+# from instructor/sandbox.py, which runs the submission's cells behind a wall.
 c.Autograde.autograde_preprocessors = [GradeChecks, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
                                        AssignLatePenalties, CheckCellMetadata]
 # The feedback page: formulas in MathML, as in the handout (no MathJax from the web)
-from export_html import markdown_to_html
+from instructor.export_html import markdown_to_html
 c.HTMLExporter.filters = {{"markdown2html": markdown_to_html}}
 '''
 # Each feedback page wraps the checks' long lines.
@@ -98,7 +96,7 @@ def build_course(course=COURSE, solution=ROOT / "nb07_em.ipynb", record=True):
 
 def configure(course):
     (Path(course) / "nbgrader_config.py").write_text(CONFIG.format(
-        scripts=str(ROOT / "scripts"), course_id=COURSE_ID, release=str(Path(course) / "release" / ASSIGNMENT)))
+        course_id=COURSE_ID, release=str(Path(course) / "release" / ASSIGNMENT)))
 
 
 def grading_course(course):
@@ -107,7 +105,7 @@ def grading_course(course):
     import hashlib
     files = sorted(p for folder in ("helpers", "data") for p in (ROOT / folder).rglob("*")
                    if p.is_file() and "__pycache__" not in p.parts)
-    files += [ROOT / "nb07_em.ipynb", *(ROOT / "scripts" / f for f in ("course.py", "public_checks.py"))]
+    files += [ROOT / "nb07_em.ipynb", *(ROOT / "instructor" / f for f in ("course.py", "public_checks.py"))]
     key = hashlib.sha256(b"".join(p.relative_to(ROOT).as_posix().encode() + p.read_bytes() for p in files))
     cached = ROOT / "build" / "grading" / key.hexdigest()[:16]
     if not cached.exists():
@@ -178,7 +176,7 @@ def autograde(course, students=(), feedback=True):
 
 
 def ungraded(course, students):
-    """{student: why} of the students whose notebook was not graded by scripts/sandbox.py."""
+    """{student: why} of the students whose notebook was not graded by instructor/sandbox.py."""
     import nbformat
     missing = {}
     for student in students:
@@ -186,12 +184,12 @@ def ungraded(course, students):
         outputs = [o.get("metadata", {}).get("graded_by") for cell in
                    (nbformat.read(path, as_version=4).cells if path.exists() else [])
                    for o in cell.get("outputs", []) if cell.get("metadata", {}).get("nbgrader", {}).get("grade")]
-        if not outputs or set(outputs) != {"scripts/sandbox.py"}:
+        if not outputs or set(outputs) != {"instructor/sandbox.py"}:
             log = Path(course) / "logs" / f"autograde-{student}.log"
             errors = [line.strip() for line in (log.read_text().splitlines() if log.exists() else [])
                       if "[ERROR]" in line or "Error" in line]
             missing[student] = errors[-1][:300] if errors else \
-                f"nbgrader did not grade it with scripts/sandbox.py (see {Path(course) / 'logs'})"
+                f"nbgrader did not grade it with instructor/sandbox.py (see {Path(course) / 'logs'})"
     return missing
 
 
@@ -221,7 +219,6 @@ def points(course):
 
 
 def main(argv=None):
-    from grade import reading, report
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("submissions", nargs="*", help="notebooks to grade (default: the solution)")
     parser.add_argument("--course", default=str(COURSE), help="the course folder (default: %(default)s)")

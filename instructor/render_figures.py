@@ -1,6 +1,6 @@
 """Save every figure of an executed notebook as a PNG, to look at, also as seen with CVD.
 
-Usage:  python scripts/render_figures.py [NOTEBOOK] [--outdir DIR] [--execute] [--cvd]
+Usage:  python -m instructor.render_figures [NOTEBOOK] [--outdir DIR] [--execute] [--cvd]
 Reads the stored figures (PNG outputs, each frame of the player) or, with --execute, runs a copy
 first; --cvd adds each as seen with deuteranomaly, protanomaly and tritanomaly.
 """
@@ -17,8 +17,7 @@ import numpy as np
 from PIL import Image, ImageSequence
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from helpers.plotting import BOX  # noqa: E402  JupyterLab's output area at 1280x720
+from helpers.plotting import BOX  # JupyterLab's output area at 1280x720
 CVD_TYPES = ("deuteranomaly", "protanomaly", "tritanomaly")
 
 

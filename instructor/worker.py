@@ -1,6 +1,6 @@
 """The grading worker: runs one submission's cells and calls its functions when the grader asks.
 
-It runs inside the wall that scripts/sandbox.py builds (bubblewrap: its own file system, processes
+It runs inside the wall that instructor/sandbox.py builds (bubblewrap: its own file system, processes
 and network), with only this file, the student edition's helpers/ and data/, and the Python
 environment in sight.  The grader's checks, references and hidden cases are not in its file
 system.  Messages are one line of JSON each, both ways (`Channel`); the grader imports this module
