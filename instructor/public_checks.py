@@ -26,7 +26,7 @@ def defined(node):
 
 def used(nodes):
     """The names these statements read."""
-    return {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
 def imported(nodes):
