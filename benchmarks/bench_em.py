@@ -16,7 +16,6 @@ scikit-learn's time at least 3x the notebook's, idle and busy.
 
 import argparse
 import statistics
-import sys
 import time
 import warnings
 from pathlib import Path

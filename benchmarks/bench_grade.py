@@ -12,7 +12,6 @@ graded again without the wall (GRADE_TRUSTED=1), for what the isolation costs.
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path

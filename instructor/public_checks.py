@@ -25,14 +25,16 @@ def defined(node):
 
 
 def used(nodes):
-    """The names these statements read."""
-    return {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    """The names these statements read (as a name, or as an attribute: _references.public)."""
+    walked = [n for node in nodes for n in ast.walk(node)]
+    return {n.id for n in walked if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} | \
+        {n.attr for n in walked if isinstance(n, ast.Attribute)}              # module.name counts too
 
 
 def imported(nodes):
     """The core's names these statements import (`from helpers.checks import ...`)."""
-    return {a.name for node in nodes if isinstance(node, ast.ImportFrom) and node.module == "helpers.checks"
-            for a in node.names}
+    return {a.name for node in nodes if isinstance(node, ast.ImportFrom)
+            and (node.module or "").startswith("helpers.checks") for a in node.names}
 
 
 def declared(tree):
@@ -72,10 +74,12 @@ def strip(sources):
     trees = {name: Visible().visit(ast.parse(source)) for name, source in sources.items()}
     private = {name: declared(ast.parse(source)) | {"PRIVATE"} for name, source in sources.items()}
     kept = {name: [node for node in tree.body if not defined(node) & private[name]] for name, tree in trees.items()}
+    core = set().union(*(names for name, names in private.items() if name.startswith("_")))
     for name, nodes in kept.items():
         for node in nodes:
-            if isinstance(node, ast.ImportFrom) and node.module == "helpers.checks":
-                node.names = [a for a in node.names if a.name not in private["__init__"]]
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("helpers.checks"):
+                node.names = [a for a in node.names if a.name not in core - {"PRIVATE"}]
+        kept[name] = [node for node in nodes if not isinstance(node, ast.ImportFrom) or node.names]
     shipped_uses = set().union(*(used(nodes) | imported(nodes) for nodes in kept.values()))
     for name, nodes in kept.items():
         where = f"helpers/checks/{name}.py"
@@ -93,7 +97,7 @@ def strip(sources):
 
 # What is read from outside the modules: by the core (an exercise's USES, STATED, STEP and its two
 # checks), by the notebook (check) and by grading (run_all).
-PUBLIC = {"USES", "STATED", "STEP", "correctness", "robustness", "check", "run_all"}
+PUBLIC = {"USES", "GIVEN", "STATED", "STEP", "correctness", "robustness", "check", "run_all", "__all__"}
 
 
 def record():
@@ -121,8 +125,9 @@ def record():
             return result
         return call
 
-    checks.RECORDER, public = recording, checks.public
-    checks.public = lambda: True                             # the calls the student edition will make
+    from helpers.checks import _references
+    _references.RECORDER, public = recording, _references.public
+    _references.public = lambda: True                        # the calls the student edition will make
     try:
         every = checks.graded_parts()
         runs = [(bodies(), every), (bodies("textbook"), every)]
@@ -132,7 +137,7 @@ def record():
             exec(compile(source(code), "<answers>", "exec"), namespace)
             checks.run_all(namespace, hidden=False, parts=parts)
     finally:
-        checks.RECORDER, checks.public = None, public
+        _references.RECORDER, _references.public = None, public
     return {name: list(found.values()) for name, found in calls.items()}
 
 

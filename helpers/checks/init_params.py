@@ -2,8 +2,9 @@
 
 import numpy as np
 
-from helpers.checks import (HIDDEN_SHAPES, VISIBLE_SHAPES, call, close, course, fail, fmt, index, mismatch, mixture,
-                            params, reference as reference_of, two)
+from helpers.checks import (VISIBLE_SHAPES, call, close, course, fail, fmt, index, mismatch, mixture, params,
+                            reference as reference_of, two)
+from helpers.checks._cases import HIDDEN_SHAPES
 
 USES = ()
 STATED = "np.unique(x, axis=0)[rng.choice(len(distinct), size=n_clusters, replace=False)]"

@@ -7,6 +7,7 @@ from scipy.stats import multivariate_normal
 from helpers.checks import NotRecorded, reference as reference_of, call, fail, far_problems, problems, scalar, two
 
 USES = ("log_gaussian", "logsumexp_rows", "log_joint")
+GIVEN = ("log_joint",)   # given code in ll's cell; reference_log_joint is its reference version
 # Instructor-only: the student edition leaves these out, and every case of `hidden` = True
 # (instructor/public_checks.py); tests/test_leaks.py checks that none of it ships.
 PRIVATE = ("reference", "reference_log_joint", "_RECENT", "TEXTBOOK", "PLANTED_LOG_JOINT_BY_HAND", "SLIPS")
@@ -38,7 +39,7 @@ def reference(x, pi, mu, sigma):
 def correctness(f, hidden):
     """mean log-likelihood as scipy computes it, D = 1..4"""
     for case, x, pi, mu, sigma in problems(hidden):
-        got = scalar("ll", call("ll", f, x, pi, mu, sigma, case=case), case)
+        got = scalar("ll", call("ll", f, x, pi, mu, sigma, case=case), case, "the mean over samples")
         expected = reference_of("ll")(x, pi, mu, sigma)
         if not np.isclose(got, expected, rtol=1e-8, atol=1e-10):
             hint = "(1/N) sum_i log sum_k pi_k N(x_i | mu_k, sigma_k)"
@@ -67,7 +68,7 @@ def slip(got, x, pi, mu, sigma):
 def robustness(f, hidden):
     """finite with a point 1e4 sigma from every component"""
     for case, x, pi, mu, sigma in far_problems(hidden):
-        got = scalar("ll", call("ll", f, x, pi, mu, sigma, case=case), case)
+        got = scalar("ll", call("ll", f, x, pi, mu, sigma, case=case), case, "the mean over samples")
         expected = reference_of("ll")(x, pi, mu, sigma)
         if not np.isfinite(got):
             what = " (log of 0)" if got == -np.inf else ""

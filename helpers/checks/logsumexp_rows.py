@@ -49,7 +49,7 @@ def correctness(f, hidden):
 
 
 def robustness(f, hidden):
-    """exact for rows like [-1000, -1001, -1002], [1000, 999, 998] and [710.5, 0, -710.5]"""
+    """exact on rows near -1000 and near 1000, and on [710.5, 0, -710.5]"""
     rows = [[-1000.0, -1001.0, -1002.0], [1000.0, 999.0, 998.0], [710.5, 0.0, -710.5]] if not hidden else \
            [[-1e5, -1e5 - 2.0, -1e5 + 3.0], [-800.0, -1200.0, -745.5], [3.0, 800.0, -2.0]]
     a = np.array(rows)
