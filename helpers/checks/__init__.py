@@ -31,6 +31,7 @@ import importlib
 import json
 import sys
 import types
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -66,14 +67,22 @@ class Result(NamedTuple):
 
 def exercise(name):
     """The module that checks exercise `name` (helpers/checks/<name>.py)."""
-    if not (Path(__file__).parent / f"{name}.py").is_file() or name.startswith("_"):
+    if name not in exercises():
         raise ValueError(f"no check for {name!r}; exercises: {', '.join(exercises())}")
     return importlib.import_module(f"{__name__}.{name}")
 
 
+@lru_cache(maxsize=None)
 def exercises():
-    """The names of the exercises that have a check module."""
-    return sorted(p.stem for p in Path(__file__).parent.glob("*.py") if not p.stem.startswith("_"))
+    """The names of the exercises that have a check module (read once: modules are not added while
+    the checks run)."""
+    return tuple(sorted(p.stem for p in Path(__file__).parent.glob("*.py") if not p.stem.startswith("_")))
+
+
+@lru_cache(maxsize=None)
+def given():
+    """{name of given code: the exercise whose module declares it in GIVEN}, e.g. log_joint: ll."""
+    return {g: name for name in exercises() for g in getattr(exercise(name), "GIVEN", ())}
 
 
 def graded_parts(notebook=NOTEBOOK):
