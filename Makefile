@@ -29,11 +29,13 @@ export JUPYTER_PLATFORM_DIRS := 1
 # pip's notice that a newer pip exists says nothing about this project.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup setup-dev test test-all test-slow run lab student grade course mutants slides test-browser bench data execute lock matrix clean FORCE
+.PHONY: help setup setup-dev test test-all test-slow run lab student grade course mutants slides \
+        test-browser bench data execute lock matrix clean FORCE
 
 help:
 	@echo "make run      set up .venv if needed, execute $(NB) headless, write build/nb07_em.html"
-	@echo "make test     set up .venv with the test tools if needed; unit tests, checks, grading, nbval (~2 min)"
+	@echo "make test     set up .venv with the test tools if needed; unit tests, checks, grading," \
+	  "nbval (~2 min)"
 	@echo "make test-all make test, then the slow tests and the browser tests (what CI runs)"
 	@echo "make lab      open the notebook in JupyterLab"
 	@echo "make student  write the student edition (nbgrader's release) to build/student/"
@@ -42,11 +44,14 @@ help:
 	@echo "make mutants  generated slips of every answer: what the notebook's checks and grading catch"
 	@echo "make slides   offline reveal.js slides in build/slides/nb07_em.slides.html"
 	@echo "make test-browser  JupyterLab, the handout and the slides in headless Chromium"
-	@echo "make bench    time one EM iteration against scikit-learn, and Run All, idle and beside busy loops"
+	@echo "make bench    time one EM iteration against scikit-learn, and Run All, idle and beside" \
+	  "busy loops"
 	@echo "make execute  re-run $(NB) in place (Restart & Run All) to refresh its stored outputs"
 	@echo "make data     regenerate data/gmm.csv from data/gmm_true.json"
-	@echo "make lock     regenerate the requirements-*.txt locks from the .in files with uv (UPGRADE=1: newest versions)"
-	@echo "make matrix   run the tests on every supported Python found and on other package versions (nox)"
+	@echo "make lock     regenerate the requirements-*.txt locks from the .in files with uv" \
+	  "(UPGRADE=1: newest versions)"
+	@echo "make matrix   run the tests on every supported Python found and on other package" \
+	  "versions (nox)"
 	@echo "make clean    remove build/, caches and .venv (the next make rebuilds .venv)"
 
 # ---------------------------------------------------------------------------------------
@@ -57,8 +62,10 @@ PROBE := import sys; print("%d.%d.%d %s" % (sys.version_info[:3] + (sys.base_pre
 # Run once, on first use: PYTHON's identity, or nothing when it does not run.
 PY_ID = $(eval PY_ID := $(shell $(PYTHON) -c '$(PROBE)' 2>/dev/null))$(PY_ID)
 PY_VERSION = $(firstword $(PY_ID))
-PY_MISSING = '$(PYTHON)' does not run: install Python 3.11 to 3.15 (python.org), then run make $(MAKECMDGOALS) PYTHON=python3.14 (or the one you installed)
-PY_UNSUPPORTED = Python $(PY_VERSION) ('$(PYTHON)') is not supported: install Python 3.11 to 3.15 (python.org), then run make $(MAKECMDGOALS) PYTHON=python3.14 (or the one you installed)
+PY_MISSING = '$(PYTHON)' does not run: install Python 3.11 to 3.15 (python.org), then run \
+  make $(MAKECMDGOALS) PYTHON=python3.14 (or the one you installed)
+PY_UNSUPPORTED = Python $(PY_VERSION) ('$(PYTHON)') is not supported: install Python 3.11 to \
+  3.15 (python.org), then run make $(MAKECMDGOALS) PYTHON=python3.14 (or the one you installed)
 PY_PROBLEM = $(if $(PY_VERSION),$(PY_UNSUPPORTED),$(PY_MISSING))
 # Stops make with one line, before anything is built, unless PYTHON is supported.
 check_python = $(if $(filter $(SUPPORTED),$(basename $(PY_VERSION))),,$(error $(PY_PROBLEM)))
@@ -70,11 +77,14 @@ $(PY_STAMP): FORCE
 	$(check_python)
 	@have="$$($(BIN)/python -c '$(PROBE)' 2>/dev/null)"; \
 	if [ "$$have" != "$(PY_ID)" ]; then \
-	  if [ -n "$$have" ]; then echo "rebuilding $(VENV) with Python $(PY_VERSION) (it was built by Python $${have%% *})"; \
-	  elif [ -e $(VENV) ]; then echo "rebuilding $(VENV) with Python $(PY_VERSION) (its python does not run)"; fi; \
+	  if [ -n "$$have" ]; then echo "rebuilding $(VENV) with Python $(PY_VERSION)" \
+	    "(it was built by Python $${have%% *})"; \
+	  elif [ -e $(VENV) ]; then echo "rebuilding $(VENV) with Python $(PY_VERSION)" \
+	    "(its python does not run)"; fi; \
 	  rm -rf $(VENV); \
 	  $(PYTHON) -m venv $(VENV) \
-	    || { rm -rf $(VENV); echo "could not create $(VENV) with '$(PYTHON) -m venv' (on Debian or Ubuntu: apt install python3-venv)"; exit 1; }; \
+	    || { rm -rf $(VENV); echo "could not create $(VENV) with '$(PYTHON) -m venv'" \
+	         "(on Debian or Ubuntu: apt install python3-venv)"; exit 1; }; \
 	  echo "$(PY_ID)" > $@; \
 	elif [ ! -f $@ ]; then echo "$(PY_ID)" > $@; fi
 
@@ -100,7 +110,8 @@ $(STAMP): $(PY_STAMP) requirements.txt instructor/kernel/ipython_kernel_config.p
 	&& stage "3/3 matplotlib's font cache" $(BIN)/python -c "import matplotlib.pyplot" \
 	|| $(call FAILED,requirements.txt)
 	@mkdir -p $(VENV)/etc/ipython && cp instructor/kernel/ipython_kernel_config.py $(VENV)/etc/ipython/
-	@mkdir -p $(VENV)/share/jupyter/lab/settings && cp instructor/lab/overrides.json $(VENV)/share/jupyter/lab/settings/
+	@mkdir -p $(VENV)/share/jupyter/lab/settings \
+	  && cp instructor/lab/overrides.json $(VENV)/share/jupyter/lab/settings/
 	@touch $@
 
 $(DEV_STAMP): $(STAMP) requirements-dev.txt pyproject.toml
@@ -149,7 +160,8 @@ lab: $(STAMP)
 # No timings stored, and each cell's printing in one stream output (the kernel splits it by
 # timing), so that a re-run rewrites only the outputs that changed.
 execute: $(STAMP)
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False \
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.record_timing=False \
 	  --NotebookExporter.preprocessors=nbconvert.preprocessors.CoalesceStreamsPreprocessor $(NB)
 
 data: $(STAMP)
@@ -173,7 +185,8 @@ test-all: test test-slow test-browser
 test-slow: $(DEV_STAMP)
 	$(BIN)/python -m pytest -m slow
 
-# The student edition is what nbgrader releases: build/student/, the notebook with data/ and helpers/.
+# The student edition is what nbgrader releases: build/student/, the notebook with data/ and
+# helpers/.
 student: $(DEV_STAMP)
 	$(BIN)/python -m instructor.course --student build/student/$(NB)
 
@@ -194,7 +207,8 @@ mutants: $(DEV_STAMP)
 # Slides: reveal.js from the npm registry, pinned by instructor/slides/package-lock.json
 # and installed again only when that changes.
 SLIDES := build/slides
-$(SLIDES)/node_modules/.installed: instructor/slides/package.json instructor/slides/package-lock.json
+$(SLIDES)/node_modules/.installed: instructor/slides/package.json \
+                                   instructor/slides/package-lock.json
 	mkdir -p $(SLIDES)
 	cp instructor/slides/package.json instructor/slides/package-lock.json $(SLIDES)/
 	cd $(SLIDES) && npm ci --no-audit --no-fund --loglevel=error
@@ -230,7 +244,8 @@ matrix: $(TOOLS_STAMP)
 UPGRADE ?=
 COMPILE = $(TOOLS)/bin/uv pip compile --quiet --custom-compile-command "make lock"
 UNIVERSAL = --universal --python-version $(firstword $(SUPPORTED)) $(if $(UPGRADE),--upgrade)
-WHEEL_PLATFORMS := x86_64-manylinux_2_28 aarch64-apple-darwin x86_64-apple-darwin x86_64-pc-windows-msvc
+WHEEL_PLATFORMS := x86_64-manylinux_2_28 aarch64-apple-darwin x86_64-apple-darwin \
+                   x86_64-pc-windows-msvc
 LOCKS := requirements.txt requirements-dev.txt requirements-browser.txt
 NEW   := build/lock
 # $(call LOCK,SET,LOCKS BENEATH): SET.txt from SET.in.  uv writes it in $(NEW)/, starting from
@@ -238,7 +253,8 @@ NEW   := build/lock
 # reinstalls nothing.  A set with locks beneath it is constrained by them, leaves out their
 # packages and starts with `-r` of the first of them, so that installing it alone works.
 LOCK = mkdir -p $(NEW) && grep -v '^-r ' $(1).txt > $(NEW)/$(1).txt 2>/dev/null; \
-	$(COMPILE) $(UNIVERSAL) $(1).in $(addprefix -c ,$(2)) $(if $(2),$(call NOT_AGAIN,$(2))) -o $(NEW)/$(1).txt \
+	$(COMPILE) $(UNIVERSAL) $(1).in $(addprefix -c ,$(2)) $(if $(2),$(call NOT_AGAIN,$(2))) \
+	  -o $(NEW)/$(1).txt \
 	&& { $(if $(2),echo "-r $(firstword $(2))";) cat $(NEW)/$(1).txt; } > $(NEW)/$(1).new \
 	&& { cmp -s $(NEW)/$(1).new $(1).txt || cp $(NEW)/$(1).new $(1).txt; }
 NOT_AGAIN = $$(sed -n 's/^\([A-Za-z0-9._-]*\)==.*/--no-emit-package \1/p' $(1))
@@ -252,7 +268,8 @@ lock: $(TOOLS_STAMP)
 	  $(COMPILE) --no-header --python-version $$version --python-platform $$platform \
 	    --only-binary :all: $(LOCKS:.txt=.in) $(addprefix -c ,$(LOCKS)) -o /dev/null \
 	  || { echo "a pin above has no wheel for Python $$version on $$platform"; exit 1; }; \
-	done; done; echo "locks written; every pin has a wheel for Python $(SUPPORTED) on $(WHEEL_PLATFORMS)"
+	done; done; \
+	echo "locks written; every pin has a wheel for Python $(SUPPORTED) on" "$(WHEEL_PLATFORMS)"
 
 clean:
 	rm -rf build .pytest_cache .hypothesis .nox $(VENV)

@@ -66,7 +66,8 @@ def install_stack(session, pins):
     """A student's own environment: these pins, the rest of the .in files unpinned."""
     pinned = {re.match(r"[\w.-]+", pin)[0].lower() for pin in pins}
     wanted = [line for name in ("requirements.in", "requirements-dev.in")
-              for line in requirement_lines(name) if re.match(r"[\w.-]+", line)[0].lower() not in pinned]
+              for line in requirement_lines(name)
+              if re.match(r"[\w.-]+", line)[0].lower() not in pinned]
     session.install(*pins, *wanted)
     session.install("--no-deps", "--editable", ".")
     prepare(session)
@@ -82,7 +83,8 @@ def lock(session):
     """The locks on one Python: `make run`'s export, then `make test`'s tests."""
     session.install("-r", "requirements.txt")
     prepare(session)
-    session.run("python", "-m", "instructor.export_html", "--execute", NOTEBOOK, session.create_tmp())
+    session.run("python", "-m", "instructor.export_html", "--execute", NOTEBOOK,
+                session.create_tmp())
     session.install("-r", "requirements-dev.txt")
     session.install("--no-deps", "--editable", ".")
     session.run(*TESTS)
@@ -106,12 +108,14 @@ def known_bad(session):
     install_stack(session, KNOWN_BAD[1])
     report = Path(session.create_tmp()) / "report.xml"
     # the reproducibility tests (of `make test-all`): they run the notebook and count its figures
-    session.run("python", "-m", "pytest", "tests/test_reproducible.py", f"--junitxml={report}", success_codes=[0, 1])
+    session.run("python", "-m", "pytest", "tests/test_reproducible.py", f"--junitxml={report}",
+                success_codes=[0, 1])
     failures = [(case.get("classname") + "::" + case.get("name"), problem.get("message", ""))
                 for case in ElementTree.parse(report).iter("testcase")
                 for problem in case if problem.tag in ("failure", "error")]
     if not failures:
-        session.error("the tests passed on the known-bad stack: the image checks missed the lost figure")
+        session.error("the tests passed on the known-bad stack: "
+                      "the image checks missed the lost figure")
     if not any(IMAGE_CHECK.search(message) for _, message in failures):
         session.error("the tests failed on the known-bad stack, but not by the image checks")
     for test, message in failures:
@@ -122,7 +126,8 @@ def known_bad(session):
 @nox.session(name="refused-3.10", python=False)
 def refused(session):
     """`make run PYTHON=python3.10`: one line saying what to install, nothing built."""
-    python = next(iter(sorted(PYENV_VERSIONS.glob("3.10.*/bin/python3.10"))), None) or shutil.which("python3.10")
+    python = (next(iter(sorted(PYENV_VERSIONS.glob("3.10.*/bin/python3.10"))), None)
+              or shutil.which("python3.10"))
     if python is None:
         session.skip("no Python 3.10 here")
     output = session.run("make", "--no-print-directory", "run", f"PYTHON={python}",

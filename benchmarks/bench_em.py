@@ -7,8 +7,9 @@ Usage:  python benchmarks/bench_em.py [--repeat R] [--sizes 5000 100000 1000000]
   sklearn  : GaussianMixture(covariance_type="full")._e_step then ._m_step, the two calls its
              fit loop makes per iteration, from the same parameters
 
-The data are data/gmm.csv (N = 5000) and rows resampled from it with replacement; K = 4,
-D = 2.  Both must give the same parameters before they are timed.  Each time is the median
+The data are data/gmm.csv (N = 5000) and rows resampled from it with replacement, held as the
+notebook holds its data (check_data's column-major array, as load_data returns it), the same
+array for both; K = 4, D = 2.  Both must give the same parameters before they are timed.  Each time is the median
 of R runs, the two taking turns so that noise on the machine hits both alike.  Both run with
 the thread limits `import helpers` sets (one thread per BLAS and OpenMP library); the target is
 scikit-learn's time at least 3x the notebook's, idle and busy.
@@ -26,6 +27,7 @@ from sklearn.mixture import GaussianMixture
 ROOT = Path(__file__).resolve().parents[1]
 from bench_runall import busy_loops          # benchmarks/, beside this file
 from helpers import load_notebook
+from helpers.validate import check_data
 
 nb = load_notebook(ROOT / "nb07_em.ipynb")
 
@@ -74,6 +76,7 @@ def main():
     print(f"{'N':>9} {'':>5} {'notebook':>11} {'sklearn':>11} {'sklearn/notebook':>17}")
     for N in args.sizes:
         x = base if N == len(base) else base[rng.integers(0, len(base), N)]
+        x = check_data(x)                  # held as the notebook holds its data (load_data's array)
         expected = sklearn_iteration(sklearn_model(*params), x)
         for a, b in zip(notebook_iteration(x, *params), expected):
             np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-10)

@@ -25,7 +25,8 @@ def load_true_params(path=TRUE_PARAMS):
 
 
 def generate(pi, mu, sigma, n_samples, seed):
-    """Draw n_samples points, round(pi_k * n_samples) from each component; returns (n_samples, D)."""
+    """Draw n_samples points, round(pi_k * n_samples) from each component; returns
+    (n_samples, D)."""
     rng = np.random.default_rng(seed)
     counts = np.round(np.asarray(pi) * n_samples).astype(int)
     counts[-1] = n_samples - counts[:-1].sum()  # absorb rounding so the total is exact
@@ -42,7 +43,8 @@ def main(argv):
     out = Path(argv[1]) if len(argv) > 1 else HERE / "gmm.csv"
     pi, mu, sigma, spec = load_true_params()
     x = generate(pi, mu, sigma, spec["n_samples"], spec["seed"])
-    with open(out, "wb") as f:  # binary: "\n" line ends on every system, so the bytes match everywhere
+    # binary: "\n" line ends on every system, so the bytes match everywhere
+    with open(out, "wb") as f:
         np.savetxt(f, x, fmt="%.6f", delimiter=",")
     print(f"wrote {len(x)} rows to {out}")
 

@@ -41,7 +41,8 @@ def frame_figures(x, snapshots):
 
 def animate_em(x, snapshots, interval=600, hold=3000, scale=2):
     """One frame per snapshot, make_plot's figure at ``scale`` image pixels per CSS pixel, each
-    shown for ``interval`` ms, the last for ``hold`` ms.  Returns an Animation for animation_html."""
+    shown for ``interval`` ms, the last for ``hold`` ms.  Returns an Animation for
+    animation_html."""
     if not snapshots:
         raise ValueError("animate_em needs at least one snapshot")
     frames = []
@@ -57,7 +58,8 @@ def animate_em(x, snapshots, interval=600, hold=3000, scale=2):
 def _data_uri(images, durations=None):
     """Lossless WebP data: URI of one image, or of an endlessly looping animation."""
     buffer = io.BytesIO()
-    more = {} if durations is None else dict(save_all=True, append_images=images[1:], duration=durations, loop=0)
+    more = {} if durations is None else dict(save_all=True, append_images=images[1:],
+                                             duration=durations, loop=0)
     # quality=0 is lossless WebP's quickest effort: half the encoding time of 50, 1.4x the bytes
     images[0].save(buffer, format="WEBP", lossless=True, quality=0, method=1, **more)
     return "data:image/webp;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -78,7 +80,8 @@ _RESTART_SCRIPT = """<script>
 
 def animation_html(anim):
     """The player of an Animation as ``IPython.display.HTML``: the first frame, a still, in the
-    <summary> of a <details>; opened, the animation plays over it; where scripts run, from the start."""
+    <summary> of a <details>; opened, the animation plays over it; where scripts run, from the
+    start."""
     width, height = anim.css_size
     size = f'width="{width}" height="{height}"'
     first = (f'<img src="{_data_uri(anim.frames[:1])}" {size} style="{_IMG_STYLE}" '
@@ -90,5 +93,6 @@ def animation_html(anim):
     # JupyterLab keeps 20 px of padding right of HTML output (none right of an image): the
     # negative margin gives the player the full width of the output area, as a figure has.
     return HTML(f'<details style="position:relative; max-width:{width}px; margin-right:-20px">'
-                f'<summary style="display:block; list-style:none; cursor:pointer">{first}{label}</summary>'
+                '<summary style="display:block; list-style:none; cursor:pointer">'
+                f'{first}{label}</summary>'
                 f'{moving}</details>{_RESTART_SCRIPT}')

@@ -1,6 +1,7 @@
-"""The manual demo: ``demo = ManualDemo(x, pi0, mu0, sigma0, e_step, ll)``, then one EM step per run
-of a cell (the E-step into ``demo.r``, the M-step into ``demo.pi``, ``demo.mu``, ``demo.sigma``, then
-``demo.show()``), drawn in place.  Its own state: cells further down do not disturb it."""
+"""The manual demo: ``demo = ManualDemo(x, pi0, mu0, sigma0, e_step, ll)``, then one EM step per
+run of a cell (the E-step into ``demo.r``, the M-step into ``demo.pi``, ``demo.mu``,
+``demo.sigma``, then ``demo.show()``), drawn in place.  Its own state: cells further down do not
+disturb it."""
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -16,8 +17,10 @@ class ManualDemo:
         self.r = e_step(x, pi, mu, sigma)
         self.step, self.ll, self.converged = 0, ll(x, pi, mu, sigma), False
         self._drawn = self._state()
-        # 756 x 418 CSS px, so that this figure and the step cell below it fit on a 720p screen together
-        self.fig, self.ax = plt.subplots(figsize=(756 / DPI, 418 / DPI), dpi=DPI, layout="constrained")
+        # 756 x 418 CSS px, so that this figure and the step cell below it fit on a 720p screen
+        # together
+        self.fig, self.ax = plt.subplots(figsize=(756 / DPI, 418 / DPI), dpi=DPI,
+                                         layout="constrained")
         plt.close(self.fig)  # shown by display() below, not by itself
         self.view = display(self._draw(), display_id=True)
 
@@ -34,8 +37,10 @@ class ManualDemo:
     def show(self):
         """Count the step just made and redraw; raise if the step changed nothing."""
         state = self._state()
-        if all(np.array_equal(a, b) for a, b in zip(state, self._drawn)):  # False if the shapes differ
-            raise ValueError("the demo's state did not change: assign the E-step's result to demo.r, and "
+        # False if the shapes differ
+        if all(np.array_equal(a, b) for a, b in zip(state, self._drawn)):
+            raise ValueError("the demo's state did not change: "
+                             "assign the E-step's result to demo.r, and "
                              "the M-step's to demo.pi, demo.mu, demo.sigma")
         before = self.ll
         self.step += 1

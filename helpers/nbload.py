@@ -17,7 +17,8 @@ DEFINED = re.compile(r"^(?:async\s+)?(?:def|class)\s+(\w+)", re.M)
 
 
 def is_definition(node):
-    """An import, a function or class definition, or NAME = a literal (a constant such as SEED = 0)."""
+    """An import, a function or class definition, or NAME = a literal (a constant such as
+    SEED = 0)."""
     if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
         try:
             ast.literal_eval(node.value)
@@ -28,8 +29,10 @@ def is_definition(node):
 
 
 def python_cells(cells):
-    """(index, source, tags) of each code cell, IPython syntax (%magic, !command) translated as the kernel would."""
-    from IPython.core.inputtransformer2 import TransformerManager  # here: the grading worker needs none
+    """(index, source, tags) of each code cell, IPython syntax (%magic, !command) translated as the
+    kernel would."""
+    # here: the grading worker needs none
+    from IPython.core.inputtransformer2 import TransformerManager
 
     to_python = TransformerManager().transform_cell
     return [(i, to_python("".join(cell["source"])), cell.get("metadata", {}).get("tags", []))
@@ -37,9 +40,9 @@ def python_cells(cells):
 
 
 def run_cells(cells, namespace, label=""):
-    """Run, in `namespace`, the top-level statements that `keep` accepts of each cell [(index, source,
-    keep)] -> {name: why it is not defined}.  A cell that does not parse is skipped; one that raises
-    stops there, as in the notebook.  linecache holds each cell as
+    """Run, in `namespace`, the top-level statements that `keep` accepts of each cell [(index,
+    source, keep)] -> {name: why it is not defined}.  A cell that does not parse is skipped; one
+    that raises stops there, as in the notebook.  linecache holds each cell as
     "<{label}cell N>", so that tracebacks show its lines."""
     errors = {}
     for index, source, keep in cells:
@@ -48,8 +51,9 @@ def run_cells(cells, namespace, label=""):
         try:
             nodes = ast.parse(source, filename).body
         except SyntaxError as err:
-            errors.update(dict.fromkeys(DEFINED.findall(source), f"its cell (cell {index}) has a SyntaxError "
-                                                                 f"at line {err.lineno}: {err.msg}"))
+            errors.update(dict.fromkeys(DEFINED.findall(source),
+                                        f"its cell (cell {index}) has a SyntaxError "
+                                        f"at line {err.lineno}: {err.msg}"))
             continue
         why = None
         for node in filter(keep, nodes):
@@ -59,7 +63,8 @@ def run_cells(cells, namespace, label=""):
                 first = (str(err).splitlines() or [""])[0]
                 why = f"its cell (cell {index}) raised {type(err).__name__}: {first}"
                 break
-        errors.update({name: why for name in DEFINED.findall(source) if why and name not in namespace})
+        errors.update({name: why for name in DEFINED.findall(source)
+                       if why and name not in namespace})
     return errors
 
 
@@ -73,7 +78,8 @@ def load_notebook(path, tag="em"):
         if not all(isinstance(cell, dict) for cell in cells) or isinstance(cells, (str, dict)):
             raise TypeError
     except (ValueError, KeyError, TypeError):
-        raise ValueError(f"{path} is not a Jupyter notebook (.ipynb JSON with a list of cells)") from None
+        raise ValueError(f"{path} is not a Jupyter notebook "
+                         "(.ipynb JSON with a list of cells)") from None
     if not any(tag in cell.get("metadata", {}).get("tags", []) for cell in cells):
         raise ValueError(f"{path} has no code cell tagged {tag!r}")
     module = types.ModuleType(path.stem)

@@ -1,5 +1,6 @@
-"""How a check words what a student's function raised: shared by the checks (helpers/checks) and the
-grading worker (instructor/worker.py), so that a message reads the same wherever the function ran."""
+"""How a check words what a student's function raised: shared by the checks (helpers/checks) and
+the grading worker (instructor/worker.py), so that a message reads the same wherever the function
+ran."""
 
 import linecache
 
@@ -17,8 +18,9 @@ def your_line(exc, func):
     found = None
     tb = exc.__traceback__
     while tb is not None and code is not None:
-        if tb.tb_frame.f_code is code or (tb.tb_frame.f_code.co_filename == code.co_filename
-                                           and (found is None or found.tb_frame.f_code is not code)):
+        if tb.tb_frame.f_code is code or (
+                tb.tb_frame.f_code.co_filename == code.co_filename
+                and (found is None or found.tb_frame.f_code is not code)):
             found = tb
         tb = tb.tb_next
     if found is None:
@@ -35,5 +37,6 @@ def not_implemented(name, func, exc):
         tb = tb.tb_next
     inner = tb.tb_frame.f_code.co_name
     if inner in (name, getattr(func, "__name__", name)):
-        return f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code"
+        return (f"{name} is not implemented yet: "
+                "replace `raise NotImplementedError()` with your code")
     return f"{name} calls {inner}, which is not implemented yet"

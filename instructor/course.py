@@ -6,7 +6,8 @@ Usage:  python -m instructor.course [--course build/course] [SUBMISSION.ipynb ..
         writes only the student edition: nbgrader's release, data/ and helpers/ beside the notebook
 
 Each step is an nbgrader command in the course folder; the config replaces autograde's Execute step
-by `GradeChecks` (instructor/sandbox.py: the submission runs behind a wall).  The rest is nbgrader's own.
+by `GradeChecks` (instructor/sandbox.py: the submission runs behind a wall).  The rest is nbgrader's
+own.
 """
 
 import argparse
@@ -31,18 +32,20 @@ COURSE = ROOT / "build" / "course"
 COURSE_ID = "nb07-em"
 ASSIGNMENT = "nb07"
 NOTEBOOK = "nb07_em"
-RELEASED = ["data", "helpers"]                               # what the notebook opens beside itself
+# what the notebook opens beside itself
+RELEASED = ["data", "helpers"]
 CONFIG = '''from instructor.course import GradeChecks
 from nbconvert.preprocessors import ClearMetadataPreprocessor
-from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, LimitOutput, SaveAutoGrades
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, LimitOutput,
+                                    SaveAutoGrades)
 
 c = get_config()
 c.CourseDirectory.course_id = "{course_id}"
 c.GradeChecks.release = {release!r}          # what the grading worker sees: the student edition
 # nbgrader's autograde steps, with its Execute step replaced: the check cells get their verdicts
 # from instructor/sandbox.py, which runs the submission's cells behind a wall.
-c.Autograde.autograde_preprocessors = [GradeChecks, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
-                                       AssignLatePenalties, CheckCellMetadata]
+c.Autograde.autograde_preprocessors = [GradeChecks, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 # The feedback page: formulas in MathML, as in the handout (no MathJax from the web)
 from instructor.export_html import markdown_to_html
 c.HTMLExporter.filters = {{"markdown2html": markdown_to_html}}
@@ -54,8 +57,10 @@ WRAP = "<style>.output_error pre, .output_stream pre { white-space: pre-wrap; }<
 class GradeChecks(Preprocessor):
     """nbgrader's Execute step replaced: each check cell gets its verdict from sandbox.grade."""
 
-    enabled = Bool(True)                                     # nbconvert's preprocessors start disabled
-    release = Unicode(help="the released assignment's folder: its helpers/ and data/").tag(config=True)
+    # nbconvert's preprocessors start disabled
+    enabled = Bool(True)
+    release = Unicode(
+        help="the released assignment's folder: its helpers/ and data/").tag(config=True)
 
     def preprocess(self, nb, resources):
         return sandbox.write_verdicts(nb, sandbox.grade(nb, self.release)), resources
@@ -64,7 +69,8 @@ class GradeChecks(Preprocessor):
 def nbgrader(course, *args, check=True, log=None):
     """Run `nbgrader ARGS` in the course folder, its log in logs/<log or command>.log -> exit code.
 
-    This venv's bin/ comes first on PATH: nbgrader's migrations call alembic.  No step starts a kernel."""
+    This venv's bin/ comes first on PATH: nbgrader's migrations call alembic.  No step starts a
+    kernel."""
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     log = Path(course) / "logs" / f"{log or args[0]}.log"
@@ -88,7 +94,8 @@ def build_course(course=COURSE, solution=ROOT / "nb07_em.ipynb", record=True):
     configure(course)
     shutil.copy(solution, source / f"{NOTEBOOK}.ipynb")
     for name in RELEASED:
-        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(ROOT / name, source / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     nbgrader(course, "generate_assignment", ASSIGNMENT)
     publish(course / "release" / ASSIGNMENT, record)        # no hidden case, no reference version
     return course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
@@ -100,13 +107,16 @@ def configure(course):
 
 
 def grading_course(course):
-    """A course folder like build_course(course, record=False)'s, copied from build/grading/ when the
-    notebook, helpers/, data/ and the scripts that build it have not changed since it was built."""
+    """A course folder like build_course(course, record=False)'s, copied from build/grading/ when
+    the notebook, helpers/, data/ and the scripts that build it have not changed since it was
+    built."""
     import hashlib
     files = sorted(p for folder in ("helpers", "data") for p in (ROOT / folder).rglob("*")
                    if p.is_file() and "__pycache__" not in p.parts)
-    files += [ROOT / "nb07_em.ipynb", *(ROOT / "instructor" / f for f in ("course.py", "public_checks.py"))]
-    key = hashlib.sha256(b"".join(p.relative_to(ROOT).as_posix().encode() + p.read_bytes() for p in files))
+    files += [ROOT / "nb07_em.ipynb",
+              *(ROOT / "instructor" / f for f in ("course.py", "public_checks.py"))]
+    key = hashlib.sha256(b"".join(p.relative_to(ROOT).as_posix().encode() + p.read_bytes()
+                                  for p in files))
     cached = ROOT / "build" / "grading" / key.hexdigest()[:16]
     if not cached.exists():
         for old in cached.parent.glob("*"):                          # built from older files
@@ -114,7 +124,8 @@ def grading_course(course):
         cached.parent.mkdir(parents=True, exist_ok=True)
         building = Path(tempfile.mkdtemp(dir=cached.parent))
         build_course(building / "course", record=False)
-        with contextlib.suppress(OSError):                           # another grader built it meanwhile
+        # another grader built it meanwhile
+        with contextlib.suppress(OSError):
             os.replace(building / "course", cached)
         shutil.rmtree(building, ignore_errors=True)
     course = Path(course).resolve()
@@ -124,11 +135,12 @@ def grading_course(course):
 
 
 def make_student(student, solution=ROOT / "nb07_em.ipynb"):
-    """Copy a throwaway course's release: the notebook to `student`, its data/ and helpers/ beside it."""
+    """Copy a throwaway course's release: the notebook to `student`, its data/ and helpers/ beside
+    it."""
     with tempfile.TemporaryDirectory(prefix="student-") as folder:
         release = build_course(Path(folder) / "course", solution)
-        shutil.copytree(release.parent, Path(student).parent, ignore=shutil.ignore_patterns(release.name),
-                        dirs_exist_ok=True)
+        shutil.copytree(release.parent, Path(student).parent,
+                        ignore=shutil.ignore_patterns(release.name), dirs_exist_ok=True)
         shutil.copyfile(release, student)
 
 
@@ -149,8 +161,10 @@ def submit(course, student, notebook):
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if grade_id is not None and grade_id in seen:
             del cell.metadata["nbgrader"]
-            notes.append(f"cell {index} is a copy of cell {grade_id!r} (the same nbgrader grade id): it was run "
-                         f"as ordinary code, in its place (a later definition wins), and it earns no points")
+            notes.append(f"cell {index} is a copy of cell {grade_id!r} "
+                         "(the same nbgrader grade id): it was run "
+                         "as ordinary code, in its place (a later definition wins), "
+                         "and it earns no points")
         seen.add(grade_id)
     if notes:
         note = nbformat.v4.new_markdown_cell("**Grading note.** " + " ".join(notes))
@@ -162,8 +176,9 @@ def submit(course, student, notebook):
 
 
 def autograde(course, students=(), feedback=True):
-    """Autograde and write the feedback.  Students nbgrader did not grade with the others (a notebook
-    it cannot read stops its run) are graded again one by one; `ungraded` says who is left."""
+    """Autograde and write the feedback.  Students nbgrader did not grade with the others (a
+    notebook it cannot read stops its run) are graded again one by one; `ungraded` says who is
+    left."""
     nbgrader(course, "autograde", ASSIGNMENT, "--force", check=False)
     for student in ungraded(course, students):
         nbgrader(course, "autograde", ASSIGNMENT, "--force", "--student", student, check=False,
@@ -172,7 +187,8 @@ def autograde(course, students=(), feedback=True):
         return
     nbgrader(course, "generate_feedback", ASSIGNMENT, "--force", check=False)
     for page in Path(course, "feedback").glob(f"*/{ASSIGNMENT}/{NOTEBOOK}.html"):
-        page.write_text(page.read_text(encoding="utf-8").replace("</head>", WRAP + "</head>", 1), encoding="utf-8")
+        page.write_text(page.read_text(encoding="utf-8").replace("</head>", WRAP + "</head>", 1),
+                        encoding="utf-8")
 
 
 def ungraded(course, students):
@@ -183,13 +199,16 @@ def ungraded(course, students):
         path = Path(course) / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
         outputs = [o.get("metadata", {}).get("graded_by") for cell in
                    (nbformat.read(path, as_version=4).cells if path.exists() else [])
-                   for o in cell.get("outputs", []) if cell.get("metadata", {}).get("nbgrader", {}).get("grade")]
+                   for o in cell.get("outputs", [])
+                   if cell.get("metadata", {}).get("nbgrader", {}).get("grade")]
         if not outputs or set(outputs) != {"instructor/sandbox.py"}:
             log = Path(course) / "logs" / f"autograde-{student}.log"
-            errors = [line.strip() for line in (log.read_text().splitlines() if log.exists() else [])
+            errors = [line.strip()
+                      for line in (log.read_text().splitlines() if log.exists() else [])
                       if "[ERROR]" in line or "Error" in line]
             missing[student] = errors[-1][:300] if errors else \
-                f"nbgrader did not grade it with instructor/sandbox.py (see {Path(course) / 'logs'})"
+                ("nbgrader did not grade it with instructor/sandbox.py "
+                 f"(see {Path(course) / 'logs'})")
     return missing
 
 
@@ -206,28 +225,35 @@ def points(course):
             if ungraded(course, [student.id]):
                 continue
             cells = nbformat.read(path, as_version=4).cells
-            messages = {cell.metadata.nbgrader.grade_id: o.get("evalue") or o.get("text", "").strip()
+            messages = {cell.metadata.nbgrader.grade_id:
+                        o.get("evalue") or o.get("text", "").strip()
                         for cell in cells for o in cell.get("outputs", [])
-                        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")}
+                        if cell.cell_type == "code"
+                        and cell.metadata.get("nbgrader", {}).get("grade")}
             result[student.id] = [
-                {"grade_id": g.name, "function": g.name.rpartition("_")[0], "part": g.name.rpartition("_")[2],
+                {"grade_id": g.name, "function": g.name.rpartition("_")[0],
+                 "part": g.name.rpartition("_")[2],
                  "score": g.score, "points": g.max_score,
                  "message": messages.get(g.name, "not graded: nbgrader could not read it")}
                 for g in gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student.id).grades
-                if g.name.endswith(("_correctness", "_robustness"))]     # the autograded checks; not q1..q6
+                # the autograded checks; not q1..q6
+                if g.name.endswith(("_correctness", "_robustness"))]
     return result
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("submissions", nargs="*", help="notebooks to grade (default: the solution)")
-    parser.add_argument("--course", default=str(COURSE), help="the course folder (default: %(default)s)")
-    parser.add_argument("--student", metavar="NOTEBOOK", help="only write the student edition there")
+    parser.add_argument("--course", default=str(COURSE),
+                        help="the course folder (default: %(default)s)")
+    parser.add_argument("--student", metavar="NOTEBOOK",
+                        help="only write the student edition there")
     args = parser.parse_args(argv)
     if args.student:
         make_student(args.student)
         return print(f"wrote {args.student}, with data/ and helpers/ beside it")
-    submissions = {Path(p).stem: p for p in args.submissions} or {"solution": ROOT / "nb07_em.ipynb"}
+    submissions = ({Path(p).stem: p for p in args.submissions}
+                   or {"solution": ROOT / "nb07_em.ipynb"})
     if len(submissions) != len(args.submissions or [None]):
         sys.exit("course: two submissions have the same file name; student ids must differ")
     try:
@@ -240,9 +266,11 @@ def main(argv=None):
     autograde(args.course, submissions)
     table = points(args.course)
     for student in submissions:
-        print(f"\n{student}: {Path(args.course) / 'feedback' / student / ASSIGNMENT / NOTEBOOK}.html")
+        print(f"\n{student}: "
+              f"{Path(args.course) / 'feedback' / student / ASSIGNMENT / NOTEBOOK}.html")
         if student in table:
-            print(report(table[student], [*notes[student], *reading(submissions[student], release)]))
+            print(report(table[student],
+                         [*notes[student], *reading(submissions[student], release)]))
     missing = ungraded(args.course, submissions)
     if missing:
         print(f"\nnot graded ({len(missing)} of {len(submissions)}):")

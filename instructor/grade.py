@@ -1,4 +1,5 @@
-"""Grade one submission with nbgrader and print the points per function, with the reason for each loss.
+"""Grade one submission with nbgrader and print the points per function, with the reason for each
+loss.
 
 Usage:  python -m instructor.grade SUBMISSION.ipynb      (or: make grade NOTEBOOK=SUBMISSION.ipynb)
         python -m instructor.grade --points              the points of each check, from the notebook
@@ -24,7 +25,8 @@ def grade(notebook):
         nbformat.validate(nbformat.read(notebook, as_version=4))
     except FileNotFoundError:
         raise
-    except Exception as err:                                  # nbformat raises many kinds for many bad files
+    # nbformat raises many kinds for many bad files
+    except Exception as err:
         detail = (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise ValueError(f"{notebook} is not a valid Jupyter notebook: {detail}") from None
     with tempfile.TemporaryDirectory(prefix="grade-") as folder:

@@ -1,7 +1,7 @@
 """Slips generated, not listed, and judged alike.
 
-A mutation engine on the syntax trees of the notebook's answers (instructor/submissions.py `bodies()`),
-and a judge for what it makes:
+A mutation engine on the syntax trees of the notebook's answers (instructor/submissions.py
+`bodies()`), and a judge for what it makes:
 
     mutants()          [Mutant(exercise, description, answers)], in a fixed order
     evaluate(...)      for each mutant: does it change the function's results on the checks' cases
@@ -62,7 +62,8 @@ class Mutant(NamedTuple):
 
 # ---- making them ----------------------------------------------------------------------------
 
-SWAPS = {"max": ["min"], "min": ["max"], "sum": ["mean"], "mean": ["sum"], "log": ["exp"], "exp": ["log"],
+SWAPS = {"max": ["min"], "min": ["max"], "sum": ["mean"], "mean": ["sum"], "log": ["exp"],
+         "exp": ["log"],
          "maximum": ["minimum"], "minimum": ["maximum"], "empty": ["zeros"], "zeros": ["ones"],
          "ones": ["zeros"], "amax": ["amin"], "amin": ["amax"], "prod": ["sum"]}
 METHOD_SWAPS = {"sum": ["mean"], "mean": ["sum"], "max": ["min"], "min": ["max"]}
@@ -70,7 +71,8 @@ REDUCTIONS = {"sum", "mean", "max", "min"}
 OPERATORS = {ast.Add: [ast.Sub, ast.Mult], ast.Sub: [ast.Add], ast.Mult: [ast.Div, ast.Add],
              ast.Div: [ast.Mult, ast.FloorDiv], ast.MatMult: [ast.Mult], ast.Pow: [ast.Mult],
              ast.FloorDiv: [ast.Div], ast.Mod: [ast.FloorDiv]}
-COMPARISONS = {ast.Lt: [ast.LtE, ast.Gt], ast.LtE: [ast.Lt], ast.Gt: [ast.GtE, ast.Lt], ast.GtE: [ast.Gt],
+COMPARISONS = {ast.Lt: [ast.LtE, ast.Gt], ast.LtE: [ast.Lt], ast.Gt: [ast.GtE, ast.Lt],
+               ast.GtE: [ast.Gt],
                ast.Eq: [ast.NotEq], ast.NotEq: [ast.Eq], ast.Is: [ast.IsNot], ast.IsNot: [ast.Is]}
 IN_PLACE = (ast.Add, ast.Sub, ast.Mult, ast.Div)
 
@@ -82,22 +84,23 @@ def short(node, width=48):
 
 def symbol(op):
     """The text of an operator node: ast.Add() -> "+"."""
-    return ast.unparse(ast.BinOp(ast.Name("a"), op, ast.Name("b")) if isinstance(op, ast.operator) else
+    return ast.unparse(ast.BinOp(ast.Name("a"), op, ast.Name("b"))
+                       if isinstance(op, ast.operator) else
                        ast.Compare(ast.Name("a"), [op], [ast.Name("b")]))[2:-2]
 
 
 def is_numpy(func, names=None):
     """func is np.<name> (one of `names`, if given)."""
-    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "np" \
-        and (names is None or func.attr in names)
+    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+        and func.value.id == "np" and (names is None or func.attr in names)
 
 
 def number(node):
     """The value of a numeric literal (3, 2.0, -0.5), or None."""
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
         return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
-            and type(node.operand.value) in (int, float):
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
+            and isinstance(node.operand, ast.Constant) and type(node.operand.value) in (int, float):
         return -node.operand.value
     return None
 
@@ -139,7 +142,9 @@ def alternatives(node):
         found.append((None, node.value))                            # a transpose dropped
     elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Name):
         for op in (ast.Add, ast.Sub):                               # off by one: mu[k] -> mu[k + 1]
-            found.append((None, ast.Subscript(node.value, ast.BinOp(node.slice, op(), ast.Constant(1)), node.ctx)))
+            found.append((None, ast.Subscript(node.value,
+                                              ast.BinOp(node.slice, op(), ast.Constant(1)),
+                                              node.ctx)))
     elif isinstance(node, ast.Slice):
         if node.lower is None and node.upper is None and node.step is None:
             found.append(("[:] -> [1:]", ast.Slice(ast.Constant(1), None, None)))
@@ -189,23 +194,28 @@ def call_alternatives(node):
             found.append((f"axis={value} -> axis={1 - value}",
                           with_keywords(node, node.keywords[:i] + [other] + node.keywords[i + 1:])))
         if keyword.arg in ("axis", "keepdims"):                     # dropped
-            found.append((f"{short(keyword)} dropped in {short(node.func)}(...)", with_keywords(node, rest)))
+            found.append((f"{short(keyword)} dropped in {short(node.func)}(...)",
+                          with_keywords(node, rest)))
     names = {k.arg for k in node.keywords}
     reduces = (is_numpy(func, REDUCTIONS) and len(node.args) == 1) or \
-        (isinstance(func, ast.Attribute) and func.attr in REDUCTIONS and not node.args and not is_numpy(func)
+        (isinstance(func, ast.Attribute) and func.attr in REDUCTIONS and not node.args
+         and not is_numpy(func)
          and not (isinstance(func.value, ast.Name) and func.value.id == "rng"))
     if reduces and "axis" not in names:                             # an axis added
         for axis in (0, 1):
             found.append((f"axis={axis} added to {short(node.func)}(...)",
-                          with_keywords(node, node.keywords + [ast.keyword("axis", ast.Constant(axis))])))
-    if len(node.args) == 1 and not node.keywords and (is_numpy(func) or isinstance(func, ast.Name) and
+                          with_keywords(node, node.keywords
+                                        + [ast.keyword("axis", ast.Constant(axis))])))
+    if len(node.args) == 1 and not node.keywords and (is_numpy(func)
+                                                      or isinstance(func, ast.Name) and
                                                       func.id not in ("range", "len")):
         found.append((f"{short(func)}(...) dropped", node.args[0]))  # f(a) -> a
     for i in range(len(node.args) - 1):                             # two arguments swapped
         if not any(isinstance(a, ast.Starred) for a in node.args[i:i + 2]):
             new = copy.deepcopy(node)
             new.args[i], new.args[i + 1] = new.args[i + 1], new.args[i]
-            found.append((f"arguments {short(node.args[i], 20)} and {short(node.args[i + 1], 20)} of "
+            found.append((f"arguments {short(node.args[i], 20)} and "
+                          f"{short(node.args[i + 1], 20)} of "
                           f"{short(func, 30)} swapped", new))
     return found
 
@@ -224,10 +234,12 @@ def children(node):
 def walk(node, path=()):
     """(path, node) of every node below node (itself included), pre-order."""
     yield path, node
-    if number(node) is not None:                                # -0.5 is one constant, not a minus and 0.5
+    # -0.5 is one constant, not a minus and 0.5
+    if number(node) is not None:
         return
     for field, i, child in children(node):
-        if not isinstance(child, (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)):
+        if not isinstance(child, (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop,
+                                  ast.boolop)):
             yield from walk(child, path + ((field, i),))
 
 
@@ -269,7 +281,8 @@ class Source:
 
 def units(tree):
     """The pieces an answer is mutated in, each re-written whole: simple statements, and the header
-    expressions of compound ones (a for's iterable, an if's test) -> (unit, the statement it is in)."""
+    expressions of compound ones (a for's iterable, an if's test) -> (unit, the statement it is
+    in)."""
     for statement in tree.body:
         yield from statement_units(statement)
 
@@ -283,7 +296,8 @@ def statement_units(statement):
         for item in statement.items:
             yield item.context_expr, statement
     elif not any(isinstance(getattr(statement, f, None), list) and getattr(statement, f) and
-                 isinstance(getattr(statement, f)[0], ast.stmt) for f in ("body", "orelse", "finalbody")):
+                 isinstance(getattr(statement, f)[0], ast.stmt)
+                 for f in ("body", "orelse", "finalbody")):
         yield statement, statement
         return
     for field in ("body", "orelse", "finalbody"):
@@ -295,7 +309,8 @@ def parameters(name):
     """The parameters of the exercise's function, read from its notebook cell."""
     for cell in cells():
         if cell["cell_type"] == "code" and grade_id(cell) == name:
-            text = "".join(cell["source"]).replace("### BEGIN SOLUTION", "").replace("### END SOLUTION", "")
+            text = "".join(cell["source"]).replace("### BEGIN SOLUTION", "").replace(
+                "### END SOLUTION", "")
             for node in ast.walk(ast.parse(text)):
                 if isinstance(node, ast.FunctionDef) and node.name == name:
                     return {a.arg for a in node.args.args + node.args.kwonlyargs}
@@ -309,8 +324,8 @@ def argument(node, params):
 
 
 def in_place(unit, statement, params):
-    """[(description, statement before, new unit)]: a - b with a an argument becomes `a -= b` before the
-    statement, then a (b + a and b * a too)."""
+    """[(description, statement before, new unit)]: a - b with a an argument becomes `a -= b` before
+    the statement, then a (b + a and b * a too)."""
     found = []
     for path, node in walk(unit):
         if not isinstance(node, ast.BinOp) or not isinstance(node.op, IN_PLACE):
@@ -321,7 +336,8 @@ def in_place(unit, statement, params):
         for target, other in sides:
             if argument(target, params):
                 target = copy.deepcopy(target)
-                update = ast.AugAssign(ast.fix_missing_locations(copy.deepcopy(target)), type(node.op)(), other)
+                update = ast.AugAssign(ast.fix_missing_locations(copy.deepcopy(target)),
+                                       type(node.op)(), other)
                 store = copy.deepcopy(target)
                 store.ctx = ast.Store()
                 update.target = store
@@ -356,7 +372,8 @@ def answer_mutants(name, body, params):
             for description, new in alternatives(node):
                 new_unit = replace(unit, path, new)
                 description = description or f"{short(node)} -> {short(new)}"
-                keep(f"{name}: line {line}: {description}", source.splice(unit, ast.unparse(new_unit)))
+                keep(f"{name}: line {line}: {description}",
+                     source.splice(unit, ast.unparse(new_unit)))
         for description, before, new_unit in in_place(unit, statement, params):
             text = source.splice(unit, ast.unparse(new_unit))
             start = source.offset(statement.lineno, 0)
@@ -366,7 +383,8 @@ def answer_mutants(name, body, params):
                 and not isinstance(unit.value, ast.Tuple):          # negation of what it computes
             new_unit = copy.deepcopy(unit)
             new_unit.value = ast.UnaryOp(ast.USub(), unit.value)
-            keep(f"{name}: line {line}: {short(unit.value, 40)} negated", source.splice(unit, ast.unparse(new_unit)))
+            keep(f"{name}: line {line}: {short(unit.value, 40)} negated",
+                 source.splice(unit, ast.unparse(new_unit)))
     return made
 
 
@@ -473,16 +491,16 @@ def same(a, b, rtol=1e-12, atol=1e-14):
         return isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys() and \
             all(same(a[k], b[k], rtol, atol) for k in a)
     if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
-        return isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) == len(b) and \
-            all(same(x, y, rtol, atol) for x, y in zip(a, b))
+        return isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) \
+            and len(a) == len(b) and all(same(x, y, rtol, atol) for x, y in zip(a, b))
     if a is None or b is None or isinstance(a, str) or isinstance(b, str):
         return a is b or (type(a) is type(b) and a == b)
     try:
         x, y = np.asarray(a), np.asarray(b)
         if x.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
             return False
-        return x.shape == y.shape and bool(np.allclose(x.astype(float), y.astype(float), rtol=rtol, atol=atol,
-                                                       equal_nan=True))
+        return x.shape == y.shape and bool(np.allclose(x.astype(float), y.astype(float), rtol=rtol,
+                                                       atol=atol, equal_nan=True))
     except (TypeError, ValueError):
         return False
 
@@ -499,7 +517,8 @@ def unchanged(before, after):
     return True
 
 
-SAMPLERS = {"simulate"}      # their results are random draws: the same distribution is the same result
+# their results are random draws: the same distribution is the same result
+SAMPLERS = {"simulate"}
 SAMPLE = 200_000
 
 
@@ -526,7 +545,8 @@ def same_distribution(func, args, kwargs):
         if np.any(np.abs(mine.mean(axis=0) - mu[k]) > 5 * spread / np.sqrt(len(mine))):
             return False
         scale = np.outer(spread, spread)
-        if np.any(np.abs(np.cov(mine.T, bias=True).reshape(sigma[k].shape) - sigma[k]) > 5 * 2 * scale / np.sqrt(len(mine))):
+        if np.any(np.abs(np.cov(mine.T, bias=True).reshape(sigma[k].shape) - sigma[k])
+                  > 5 * 2 * scale / np.sqrt(len(mine))):
             return False
     return True
 
@@ -557,11 +577,13 @@ def difference(mutant, calls):
             except Exception as exc:
                 got = ("raise", type(exc).__name__)
             if got[0] != outcome[0] or (got[0] == "raise" and got[1] != outcome[1]):
-                what = f"raised {got[1]}" if got[0] == "raise" else f"returned instead of raising {outcome[1]}"
+                what = (f"raised {got[1]}" if got[0] == "raise"
+                        else f"returned instead of raising {outcome[1]}")
                 return f"{where}: {what}", time.monotonic() - start
             if got[0] == "return" and not same(got[1], outcome[1]):
                 if name in SAMPLERS and same_distribution(func, args, kwargs):
-                    continue                                 # other draws from the same distribution
+                    # other draws from the same distribution
+                    continue
                 return f"{where}: a different result", time.monotonic() - start
             if not unchanged(given, (args, kwargs)):
                 return f"{where}: changed an argument in place", time.monotonic() - start
@@ -608,7 +630,8 @@ print(json.dumps(out))
 
 
 def kernel_cells(nb):
-    """(filename, source) of the cells the functions live in (tagged em), as the worker names them."""
+    """(filename, source) of the cells the functions live in (tagged em), as the worker names
+    them."""
     from instructor.sandbox import python_source
     return [(f"<cell {i}>", python_source(cell.source)) for i, cell in enumerate(nb.cells)
             if cell.cell_type == "code" and "em" in cell.get("metadata", {}).get("tags", [])]
@@ -618,22 +641,27 @@ def kernel_cells(nb):
 def student_checks(edition, released, batch, seconds=60):
     """Starts the student edition's checks on every mutant of `batch` in another process (the public
     checks, visible cases, recorded results; each mutant's cells run as a student's kernel runs
-    them) and yields a function that waits for them -> [{part: (passed, message)}] in batch's order."""
+    them) and yields a function that waits for them -> [{part: (passed, message)}] in batch's
+    order."""
     from instructor.submissions import notebook
     parts = graded()
-    jobs = [(m.exercise, parts[m.exercise], kernel_cells(notebook(released, m.answers))) for m in batch]
+    jobs = [(m.exercise, parts[m.exercise], kernel_cells(notebook(released, m.answers)))
+            for m in batch]
     with tempfile.TemporaryDirectory(prefix="mutants-") as folder:
         (Path(folder) / "jobs.json").write_text(json.dumps(jobs))
         (Path(folder) / "child.py").write_text(CHILD)
-        child = subprocess.Popen([sys.executable, str(Path(folder) / "child.py"), str(Path(folder) / "jobs.json"),
-                                  str(seconds)], cwd=edition, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        child = subprocess.Popen([sys.executable, str(Path(folder) / "child.py"),
+                                  str(Path(folder) / "jobs.json"), str(seconds)],
+                                 cwd=edition, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                  text=True, env={**os.environ, "PYTHONPATH": str(edition)})
 
         def results():
             out, err = child.communicate()
             if child.returncode:
-                raise RuntimeError(f"the student edition's checks stopped (exit {child.returncode}):\n{err[-3000:]}")
-            return [{part: tuple(verdict) for part, verdict in found.items()} for found in json.loads(out)]
+                raise RuntimeError("the student edition's checks stopped "
+                                   f"(exit {child.returncode}):\n{err[-3000:]}")
+            return [{part: tuple(verdict) for part, verdict in found.items()}
+                    for found in json.loads(out)]
         try:
             yield results
         finally:
@@ -665,16 +693,19 @@ def is_check(cell):
 
 
 def grader_verdicts(released, release, group):
-    """sandbox.grade's messages for the mutants of one notebook -> {mutant: {part: (passed, message)}}."""
+    """sandbox.grade's messages for the mutants of one notebook -> {mutant: {part: (passed,
+    message)}}."""
     from instructor import sandbox
     from instructor.submissions import notebook
     answers = bodies()
     for m in group.values():
         answers[m.exercise] = m.answers[m.exercise]
     nb = notebook(released, answers)
-    for cell in nb.cells:                          # only these functions are graded: the other check
+    # only these functions are graded: the other check
+    # cells stay where they are, ungraded and not run
+    for cell in nb.cells:
         if is_check(cell) and cell.metadata.nbgrader.grade_id.rpartition("_")[0] not in group:
-            cell.metadata.nbgrader.grade = False   # cells stay where they are, ungraded and not run
+            cell.metadata.nbgrader.grade = False
     results = sandbox.grade(nb, release)
     return {m: {part: (results[f"{name}_{part}"].passed, results[f"{name}_{part}"].message)
                 for part in graded()[name]} for name, m in group.items()}
@@ -751,13 +782,16 @@ def evaluate(edition=None, log=None):
     made = mutants()
     with contextlib.ExitStack() as stack:
         if edition is None:
-            edition = student_edition(stack.enter_context(tempfile.TemporaryDirectory(prefix="student-")))
+            edition = student_edition(stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="student-")))
             say(f"student edition built ({time.monotonic() - start:.0f} s)")
         released = nbformat.read(Path(edition) / "nb07_em.ipynb", as_version=4)
         differences, slow, calls = changes(made)
         changed = [m for m in made if differences[m]]
-        say(f"{len(made)} mutants, {len(changed)} change results ({time.monotonic() - start:.0f} s)")
-        public = stack.enter_context(student_checks(edition, released, changed))   # meanwhile
+        say(f"{len(made)} mutants, {len(changed)} change results "
+            f"({time.monotonic() - start:.0f} s)")
+        # meanwhile
+        public = stack.enter_context(student_checks(edition, released, changed))
         groups = batches(changed, slow)
         graded_by = {}
         for group in groups:
@@ -765,7 +799,8 @@ def evaluate(edition=None, log=None):
         say(f"graded in {len(groups)} notebooks ({time.monotonic() - start:.0f} s)")
         public = dict(zip(changed, public()))
         say(f"the student edition's checks run ({time.monotonic() - start:.0f} s)")
-    return [Verdict(m, differences[m], public.get(m), graded_by.get(m), calls[m.exercise]) for m in made]
+    return [Verdict(m, differences[m], public.get(m), graded_by.get(m), calls[m.exercise])
+            for m in made]
 
 
 def table(verdicts):
@@ -789,14 +824,17 @@ def table(verdicts):
 def report(verdicts, seconds=None):
     """The table, the survivors, the message mismatches and the equivalent mutants -> text."""
     rows = table(verdicts)
-    lines = [f"{'exercise':<16}{'made':>6}{'changed':>9}{'notebook':>10}{'grader':>8}{'same msg':>10}"
+    lines = [f"{'exercise':<16}{'made':>6}{'changed':>9}{'notebook':>10}{'grader':>8}"
+             f"{'same msg':>10}"
              f"{'hidden only':>13}{'kill rate':>11}"]
     for name, row in rows.items():
-        lines.append(f"{name:<16}{row['made']:>6}{row['changed']:>9}{row['student']:>10}{row['grader']:>8}"
+        lines.append(f"{name:<16}{row['made']:>6}{row['changed']:>9}{row['student']:>10}"
+                     f"{row['grader']:>8}"
                      f"{row['same']:>10}{row['hidden only']:>13}{row['rate']:>10.0%}")
-    total = {k: sum(r[k] for r in rows.values()) for k in ("made", "changed", "student", "grader", "same",
-                                                           "hidden only", "killed")}
-    lines.append(f"{'all':<16}{total['made']:>6}{total['changed']:>9}{total['student']:>10}{total['grader']:>8}"
+    total = {k: sum(r[k] for r in rows.values())
+             for k in ("made", "changed", "student", "grader", "same", "hidden only", "killed")}
+    lines.append(f"{'all':<16}{total['made']:>6}{total['changed']:>9}{total['student']:>10}"
+                 f"{total['grader']:>8}"
                  f"{total['same']:>10}{total['hidden only']:>13}"
                  f"{total['killed'] / max(total['changed'], 1):>10.0%}")
     if seconds is not None:
@@ -810,24 +848,30 @@ def report(verdicts, seconds=None):
         for who, parts in (("notebook", v.student), ("grader", v.grader)):
             for part, (passed, message) in parts.items():
                 lines.append(f"      {who} {part}: {message}")
-    lines.append(f"\nhidden only: the grader catches it on the hidden cases, the notebook's check passes "
+    lines.append("\nhidden only: the grader catches it on the hidden cases, "
+                 "the notebook's check passes "
                  f"({len(hidden)})")
     for v in hidden:
-        failed = "; ".join(f"{part}: {m}" for part, (passed, m) in v.grader.items() if not passed)
+        failed = "; ".join(f"{part}: {m}" for part, (passed, m) in v.grader.items()
+                           if not passed)
         lines.append(f"  {v.mutant.description}  [{v.difference}]\n      grader {failed}")
-    lines.append(f"\nmessages differ: caught by both, not with the same message ({len(mismatched)})")
+    lines.append("\nmessages differ: caught by both, not with the same message "
+                 f"({len(mismatched)})")
     for v in mismatched:
         why = ""
         if any("(the reference, standing in)" in g for _, _, g in v.mismatches()):
-            why = "  [a function it calls failed: the grader's stand-in, the student's own function in the notebook]"
+            why = ("  [a function it calls failed: the grader's stand-in, "
+                   "the student's own function in the notebook]")
         lines.append(f"  {v.mutant.description}{why}")
         for part, s, g in v.mismatches():
             lines.append(f"      {part}, notebook: {s}\n      {part}, grader:   {g}")
     equivalent = [v for v in verdicts if not v.changed]
-    lines.append(f"\nequivalent: no result changed on the checks' cases, hidden ones included; for simulate, "
+    lines.append("\nequivalent: no result changed on the checks' cases, hidden ones included; "
+                 "for simulate, "
                  f"the draws may differ but their distribution does not ({len(equivalent)})")
     for v in equivalent:
-        same = "the same distribution" if v.mutant.exercise in SAMPLERS else "the same results, arguments and draws"
+        same = ("the same distribution" if v.mutant.exercise in SAMPLERS
+                else "the same results, arguments and draws")
         lines.append(f"  {v.mutant.description}  [{same} on all {v.calls} calls]")
     return "\n".join(lines)
 

@@ -9,7 +9,6 @@ import argparse
 import base64
 import io
 import re
-import sys
 from pathlib import Path
 
 import nbformat
@@ -30,14 +29,17 @@ def figures(nb):
             meta = out.get("metadata", {}).get("image/png", {})
             image = Image.open(io.BytesIO(base64.b64decode(out["data"]["image/png"])))
             name = f"cell-{index:02d}" + (f"-{number}" if len(pngs) > 1 else "")
-            yield name, image, meta.get("width", image.width), meta.get("height", image.height), meta.get("alt", "")
-        for tag in re.findall(r"<img [^>]*>", "".join(out.get("data", {}).get("text/html", "") for out in outputs)):
+            yield (name, image, meta.get("width", image.width), meta.get("height", image.height),
+                   meta.get("alt", ""))
+        for tag in re.findall(r"<img [^>]*>",
+                              "".join(out.get("data", {}).get("text/html", "") for out in outputs)):
             uri, width, height, alt = (re.search(rf'{key}="([^"]*)"', tag).group(1)
                                        for key in ("src", "width", "height", "alt"))
             image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
             if getattr(image, "n_frames", 1) > 1:  # the animation: every frame
                 for i, frame in enumerate(ImageSequence.Iterator(image)):
-                    yield f"cell-{index:02d}-frame-{i}", frame.convert("RGB"), int(width), int(height), alt
+                    yield (f"cell-{index:02d}-frame-{i}", frame.convert("RGB"), int(width),
+                           int(height), alt)
 
 
 def main():
@@ -50,7 +52,8 @@ def main():
     nb = nbformat.read(args.notebook, as_version=4)
     if args.execute:
         from nbclient import NotebookClient
-        NotebookClient(nb, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
+        NotebookClient(nb, kernel_name="python3",
+                       resources={"metadata": {"path": str(ROOT)}}).execute()
     outdir = Path(args.outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     for name, image, width, height, alt in figures(nb):
@@ -62,8 +65,10 @@ def main():
             from colorspacious import cspace_convert
             rgb = np.asarray(image.convert("RGB")) / 255
             for cvd in CVD_TYPES:
-                seen = cspace_convert(rgb, {"name": "sRGB1+CVD", "cvd_type": cvd, "severity": 100}, "sRGB1")
-                Image.fromarray(np.uint8(np.clip(seen, 0, 1) * 255 + 0.5)).save(outdir / f"{name}-{cvd}.png")
+                seen = cspace_convert(rgb, {"name": "sRGB1+CVD", "cvd_type": cvd, "severity": 100},
+                                      "sRGB1")
+                Image.fromarray(np.uint8(np.clip(seen, 0, 1) * 255 + 0.5)).save(
+                    outdir / f"{name}-{cvd}.png")
 
 
 if __name__ == "__main__":

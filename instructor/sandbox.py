@@ -36,13 +36,17 @@ CALL_SECONDS = 20      # at most this long for one call of a student's function
 CELL_SECONDS = 10      # ... for one of the cells the graded functions need
 # The calls of one submission together, its cells included (seconds): then its checks fail.
 BUDGET_SECONDS = float(os.environ.get("GRADE_BUDGET_SECONDS", 60))
-TRUSTED = os.environ.get("GRADE_TRUSTED") == "1"              # grade without the wall: trusted code only
-WORKER = Path(__file__).with_name("worker.py").read_text()   # read once: an edit during a class changes nothing
+# grade without the wall: trusted code only
+TRUSTED = os.environ.get("GRADE_TRUSTED") == "1"
+# read once: an edit during a class changes nothing
+WORKER = Path(__file__).with_name("worker.py").read_text()
 STDERR = subprocess.DEVNULL if not os.environ.get("GRADE_DEBUG") else None
 LIMITS = {resource.RLIMIT_AS: 4 << 30, resource.RLIMIT_NOFILE: 256, resource.RLIMIT_FSIZE: 64 << 20,
           resource.RLIMIT_CORE: 0}
-NO_WALL = ("grading runs each submission behind a wall (bubblewrap and seccomp on Linux), and {why}: "
-           "install bubblewrap (Debian, Ubuntu: apt install bubblewrap; Fedora: dnf install bubblewrap) "
+NO_WALL = ("grading runs each submission behind a wall (bubblewrap and seccomp on Linux), "
+           "and {why}: "
+           "install bubblewrap (Debian, Ubuntu: apt install bubblewrap; "
+           "Fedora: dnf install bubblewrap) "
            "or grade in the container of docs/grading.md; to grade trusted submissions without it, "
            "set GRADE_TRUSTED=1")
 
@@ -61,8 +65,11 @@ def no_new_processes():
     rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
     for call in ("fork", "vfork"):
         rules.add_rule(seccomp.ERRNO(errno.EPERM), call)
-    rules.add_rule(seccomp.ERRNO(errno.EPERM), "clone", seccomp.Arg(0, seccomp.MASKED_EQ, 0x10000, 0))  # CLONE_THREAD
-    rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")         # the C library falls back to clone
+    # CLONE_THREAD
+    rules.add_rule(seccomp.ERRNO(errno.EPERM), "clone",
+                   seccomp.Arg(0, seccomp.MASKED_EQ, 0x10000, 0))
+    # the C library falls back to clone
+    rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
     compiled = tempfile.TemporaryFile()
     rules.export_bpf(compiled)
     return compiled
@@ -80,7 +87,8 @@ def wall(folder):
         raise NoWall(NO_WALL.format(why=f"seccomp is not available ({err})")) from None
     seccomp.seek(0)
     command = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-               "--clearenv", "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+               "--clearenv", "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev",
+               "--tmpfs", "/tmp"]
     for top in ("/bin", "/lib", "/lib32", "/lib64", "/sbin"):
         if os.path.islink(top):
             command += ["--symlink", os.readlink(top), top]
@@ -94,7 +102,8 @@ def wall(folder):
 
 
 def check_wall():
-    """NoWall, saying how to get one, unless a program can run behind the wall here (or GRADE_TRUSTED=1)."""
+    """NoWall, saying how to get one, unless a program can run behind the wall here (or
+    GRADE_TRUSTED=1)."""
     if TRUSTED:
         return
     with tempfile.TemporaryDirectory(prefix="grade-wall-") as folder:
@@ -128,14 +137,16 @@ def names(source):
     reads as globals, in its own code or in the functions it defines)."""
     table = symtable.symtable(source, "<cell>", "exec")
     top = table.get_symbols()
-    if any(isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names) for n in ast.walk(ast.parse(source))):
+    if any(isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names)
+           for n in ast.walk(ast.parse(source))):
         binds = None
     else:
         binds = {s.get_name() for s in top if s.is_assigned() or s.is_imported()}
         binds |= {s.get_name() for t in scopes(table) for s in t.get_symbols()
                   if s.is_declared_global() and s.is_assigned()}
     reads = {s.get_name() for s in top if s.is_referenced()}
-    reads |= {s.get_name() for t in scopes(table) for s in t.get_symbols() if s.is_global() and s.is_referenced()}
+    reads |= {s.get_name() for t in scopes(table) for s in t.get_symbols()
+              if s.is_global() and s.is_referenced()}
     return binds, reads
 
 
@@ -151,7 +162,8 @@ def needed(cells, wanted):
             analysed.append((index, source, set(DEFINED.findall(source)), set()))
     wanted, keep = set(wanted), set()
     while True:
-        more = {index for index, _, binds, _ in analysed if index not in keep and (binds is None or binds & wanted)}
+        more = {index for index, _, binds, _ in analysed
+                if index not in keep and (binds is None or binds & wanted)}
         if not more:
             return [(index, source) for index, source, *_ in analysed if index in keep]
         keep |= more
@@ -180,7 +192,8 @@ class Worker:
 
     def __init__(self, cells, release):
         self.cells, self.release, self.process, self.left = cells, release, None, BUDGET_SECONDS
-        self.skipped = {}                                   # name -> why: defined in a cell that hung or exited
+        # name -> why: defined in a cell that hung or exited
+        self.skipped = {}
 
     def start(self):
         """A worker in a new folder, its cells run; a cell that hangs or ends the worker is left out
@@ -189,12 +202,14 @@ class Worker:
             self.spawn()
             self.running = None
             try:
-                self.errors, self.signatures = self.ask(self.cells, CELL_SECONDS, "the submission's cells")
+                self.errors, self.signatures = self.ask(self.cells, CELL_SECONDS,
+                                                        "the submission's cells")
             except Remote as death:
                 if self.running is None:
                     raise
                 source = dict(self.cells)[self.running]
-                why = str(death).replace("the submission's cells", f"its cell (cell {self.running})", 1)
+                why = str(death).replace("the submission's cells",
+                                         f"its cell (cell {self.running})", 1)
                 self.skipped.update(dict.fromkeys(DEFINED.findall(source), why))
                 self.cells = [(i, s) for i, s in self.cells if i != self.running]
                 continue
@@ -207,23 +222,29 @@ class Worker:
         import matplotlib
         self.folder = Path(tempfile.mkdtemp(prefix="grade-worker-"))
         (self.folder / "worker.py").write_text(WORKER)
-        cache = self.folder / ".matplotlib"                         # matplotlib's font list: not built again
-        shutil.copytree(matplotlib.get_cachedir(), cache, ignore=shutil.ignore_patterns("tex.cache"))
+        # matplotlib's font list: not built again
+        cache = self.folder / ".matplotlib"
+        shutil.copytree(matplotlib.get_cachedir(), cache,
+                        ignore=shutil.ignore_patterns("tex.cache"))
         for name in ("helpers", "data"):
             shutil.copytree(Path(self.release) / name, self.folder / name,
                             ignore=shutil.ignore_patterns("__pycache__", "_recorded.pkl"))
         from_parent, self.fd_out = os.pipe()
         self.fd_in, to_parent = os.pipe()
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.folder), "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.folder), "LANG": "C.UTF-8",
+               "MPLBACKEND": "Agg",
                "MPLCONFIGDIR": str(cache), "PYTHONDONTWRITEBYTECODE": "1",
                **dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), "1")}
-        command, keep = [sys.executable, "-s", str(self.folder / "worker.py"), str(from_parent), str(to_parent)], ()
+        command, keep = [sys.executable, "-s", str(self.folder / "worker.py"), str(from_parent),
+                         str(to_parent)], ()
         if not TRUSTED:
             bwrap, seccomp = wall(str(self.folder))
-            command, keep = [*bwrap, *[a for k, v in env.items() for a in ("--setenv", k, v)], "--", *command], (seccomp,)
-        self.process = subprocess.Popen(command, pass_fds=(from_parent, to_parent, *keep), cwd=self.folder,
-                                        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=STDERR, preexec_fn=limits)
+            command, keep = [*bwrap, *[a for k, v in env.items() for a in ("--setenv", k, v)], "--",
+                             *command], (seccomp,)
+        self.process = subprocess.Popen(command, pass_fds=(from_parent, to_parent, *keep),
+                                        cwd=self.folder, env=env, stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL, stderr=STDERR,
+                                        preexec_fn=limits)
         os.close(from_parent)
         os.close(to_parent)
         os.set_blocking(self.fd_out, False)
@@ -243,15 +264,19 @@ class Worker:
             while True:
                 reply = self.channel.receive(deadline)
                 if reply is None:
-                    raise Remote("a stop", f"{who} ended the grading process (exit code {self.stop()})")
-                if reply[0] == "cell":                             # the next cell: its own time
+                    raise Remote("a stop",
+                                 f"{who} ended the grading process (exit code {self.stop()})")
+                # the next cell: its own time
+                if reply[0] == "cell":
                     self.running, deadline = reply[1], min(time.monotonic() + seconds, spent)
                 elif reply[0] == "stand_in":
                     _, name, args, kwargs = reply
                     try:
                         answer = ["value", references[name](*args, **kwargs)]
-                    except Exception as exc:                         # the reference refused the student's input
-                        answer = ["error", f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:80]}"]
+                    # the reference refused the student's input
+                    except Exception as exc:
+                        answer = ["error", f"{type(exc).__name__}: "
+                                           f"{(str(exc).splitlines() or [''])[0][:80]}"]
                     self.channel.send(answer, deadline)
                 else:
                     return reply
@@ -259,8 +284,10 @@ class Worker:
             self.stop()
             why = "sent something the grader cannot read"
             if isinstance(exc, TimeoutError):
-                why = f"did not return within {seconds:g} s (grading stopped it)" if deadline < spent else \
-                    f"was stopped: this submission's time budget ({BUDGET_SECONDS:g} s for all its calls) is spent"
+                why = (f"did not return within {seconds:g} s (grading stopped it)"
+                       if deadline < spent else
+                       "was stopped: this submission's time budget "
+                       f"({BUDGET_SECONDS:g} s for all its calls) is spent")
             raise Remote("a stop", f"{who} {why}") from None
         finally:
             self.left -= time.monotonic() - start
@@ -271,7 +298,8 @@ class Worker:
             return None
         os.close(self.fd_in)
         os.close(self.fd_out)
-        self.process.kill()                                          # the sandbox and all in it end with it
+        # the sandbox and all in it end with it
+        self.process.kill()
         code, self.process = self.process.wait(), None
         shutil.rmtree(self.folder, ignore_errors=True)
         return code
@@ -287,7 +315,8 @@ class Remote(Exception):
 
 
 class RemoteStub(NotImplementedError):
-    stub = property(str)                                     # what checks.call says: the worker's message
+    # what checks.call says: the worker's message
+    stub = property(str)
 
 
 class Proxy:
@@ -296,19 +325,25 @@ class Proxy:
     def __init__(self, worker, name, uses):
         from helpers.checks import reference
         self.worker, self.__name__, self.uses = worker, name, uses
-        self.references = {u: reference(u) for u in uses}           # the stand-ins, and only those
-        with contextlib.suppress(TypeError, ValueError, AttributeError):   # none sent: not a plain function
+        # the stand-ins, and only those
+        self.references = {u: reference(u) for u in uses}
+        # none sent: not a plain function
+        with contextlib.suppress(TypeError, ValueError, AttributeError):
             kinds = inspect.Parameter
-            self.__signature__ = inspect.Signature([kinds(n, getattr(kinds, k)) for n, k in worker.signatures[name]])
+            self.__signature__ = inspect.Signature([kinds(n, getattr(kinds, k))
+                                                    for n, k in worker.signatures[name]])
 
     def __call__(self, *args, **kwargs):
         if self.worker.process is None:
             self.worker.start()
-        reply = self.worker.ask([self.__name__, args, kwargs, self.uses], CALL_SECONDS, self.__name__, self.references)
+        reply = self.worker.ask([self.__name__, args, kwargs, self.uses], CALL_SECONDS,
+                                self.__name__, self.references)
         if reply[0] == "return":
-            for arg, state in zip([a for a in args if isinstance(a, np.random.Generator)], reply[2]):
+            for arg, state in zip([a for a in args if isinstance(a, np.random.Generator)],
+                                  reply[2]):
                 arg.bit_generator.state = state
-            for key, value in reply[3].items():                     # changed in place there: here too
+            # changed in place there: here too
+            for key, value in reply[3].items():
                 target = kwargs[key] if key in kwargs else args[int(key)]
                 with contextlib.suppress(ValueError, TypeError):
                     target[...] = value
@@ -337,11 +372,13 @@ def grade(nb, release):
             grade_id = cell.metadata.nbgrader.grade_id
             name, _, part = grade_id.rpartition("_")
             why = failure or (name not in worker.signatures and worker.errors.get(name))
-            namespace = {name: Proxy(worker, name, checks.exercise(name).USES)} if name in worker.signatures else {}
-            result, = [checks.Result(name, part, False, f"{name} is not defined: {why}")] if why else \
-                checks.run_all(namespace, parts=[(name, part, None)])   # the hidden cases too, and say so
-            results[grade_id] = result._replace(message=f"{result.message}; on the hidden cases too") \
-                if result.passed else result
+            namespace = ({name: Proxy(worker, name, checks.exercise(name).USES)}
+                         if name in worker.signatures else {})
+            # the hidden cases too, and say so
+            result, = ([checks.Result(name, part, False, f"{name} is not defined: {why}")] if why
+                       else checks.run_all(namespace, parts=[(name, part, None)]))
+            results[grade_id] = result._replace(
+                message=f"{result.message}; on the hidden cases too") if result.passed else result
     finally:
         worker.stop()
     return results
@@ -354,9 +391,12 @@ def write_verdicts(nb, results):
         result = results.get(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"))
         if result:
             cell.execution_count = 1
-            output = (nbformat.v4.new_output("stream", name="stdout", text=result.message + "\n") if result.passed
-                      else nbformat.v4.new_output("error", ename="CheckFailed", evalue=result.message,
+            output = (nbformat.v4.new_output("stream", name="stdout", text=result.message + "\n")
+                      if result.passed
+                      else nbformat.v4.new_output("error", ename="CheckFailed",
+                                                  evalue=result.message,
                                                   traceback=[f"CheckFailed: {result.message}"]))
-            output.metadata = {"graded_by": "instructor/sandbox.py"}   # course.points() checks it
+            # course.points() checks it
+            output.metadata = {"graded_by": "instructor/sandbox.py"}
             cell.outputs = [output]
     return nb

@@ -37,7 +37,8 @@ def bodies(kind="solution"):
     """grade_id -> the code of each exercise's answer region."""
     found = {}
     for cell in cells():
-        match = re.search(r"### BEGIN SOLUTION\n(.*?)^[ \t]*### END SOLUTION", "".join(cell["source"]), re.M | re.S)
+        match = re.search(r"### BEGIN SOLUTION\n(.*?)^[ \t]*### END SOLUTION",
+                          "".join(cell["source"]), re.M | re.S)
         if cell["cell_type"] == "code" and grade_id(cell) and match:
             found[grade_id(cell)] = textwrap.dedent(match.group(1)).strip("\n")
     if kind == "textbook":
@@ -48,7 +49,8 @@ def bodies(kind="solution"):
 
 
 def fill(text, answers, pattern=REGION):
-    """`text` (a cell's source) with its answer region (or stub) replaced by its grade_id's answer."""
+    """`text` (a cell's source) with its answer region (or stub) replaced by its grade_id's
+    answer."""
     def replace(match, answer):
         return textwrap.indent(answer, match.group(1)) + "\n"
     return lambda gid: pattern.sub(lambda m: replace(m, answers[gid]) if gid in answers else
@@ -65,8 +67,8 @@ def source(answers):
 
 
 def notebook(released, answers, extra=None):
-    """A copy of the `released` nbformat notebook with its stubs filled in; `extra`: grade_id -> code
-    put at the top of that cell (a student's import, or an attack)."""
+    """A copy of the `released` nbformat notebook with its stubs filled in; `extra`: grade_id ->
+    code put at the top of that cell (a student's import, or an attack)."""
     nb = copy.deepcopy(released)
     for cell in nb.cells:
         gid = grade_id(cell)
@@ -75,7 +77,8 @@ def notebook(released, answers, extra=None):
             cell.source = fill(cell.source, answers, STUB)(gid)
         if cell.cell_type == "code" and gid in (extra or {}):
             cell.source = extra[gid] + cell.source
-    nb.cells[1].source += "\n" + IMPORTS                     # the imports cell: as students add theirs
+    # the imports cell: as students add theirs
+    nb.cells[1].source += "\n" + IMPORTS
     return nb
 
 
@@ -93,5 +96,6 @@ def slips():
             answers = bodies("textbook") if base == "textbook" else bodies("solution")
             if base not in ("textbook", "solution"):
                 answers = {**answers, name: textwrap.dedent(base).strip("\n")}
-            found.append((name, planted(answers, name, old, new) if old else answers, part, message))
+            found.append((name, planted(answers, name, old, new) if old else answers, part,
+                          message))
     return found

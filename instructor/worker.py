@@ -1,8 +1,8 @@
 """The grading worker: runs one submission's cells and calls its functions when the grader asks.
 
-It runs inside the wall that instructor/sandbox.py builds (bubblewrap: its own file system, processes
-and network), with only this file, the student edition's helpers/ and data/, and the Python
-environment in sight.  The grader's checks, references and hidden cases are not in its file
+It runs inside the wall that instructor/sandbox.py builds (bubblewrap: its own file system,
+processes and network), with only this file, the student edition's helpers/ and data/, and the
+Python environment in sight.  The grader's checks, references and hidden cases are not in its file
 system.  Messages are one line of JSON each, both ways (`Channel`); the grader imports this module
 for it, so both sides speak the same format.
 
@@ -54,8 +54,8 @@ class Channel:
             data = data[os.write(self.fd_out, data[: 1 << 16]):]
 
     def receive(self, deadline=None):
-        """The next message, or None at EOF; TimeoutError after `deadline` (time.monotonic()), TooLong
-        past MAX_MESSAGE bytes."""
+        """The next message, or None at EOF; TimeoutError after `deadline` (time.monotonic()),
+        TooLong past MAX_MESSAGE bytes."""
         chunks = [self.buffer]
         while b"\n" not in chunks[-1]:
             if deadline is not None and (time.monotonic() > deadline or not select.select(
@@ -84,7 +84,8 @@ def plain(value):
                 a = a.astype(float)
             except (TypeError, ValueError):
                 return f"<an array of {a.dtype}>"
-        return {"__array__": [a.dtype.str, a.shape, base64.b64encode(np.ascontiguousarray(a).tobytes()).decode()]}
+        return {"__array__": [a.dtype.str, a.shape,
+                              base64.b64encode(np.ascontiguousarray(a).tobytes()).decode()]}
     if isinstance(value, (list, tuple)):
         items = [plain(v) for v in value]
         return items if isinstance(value, list) else {"__tuple__": items}
@@ -94,8 +95,8 @@ def plain(value):
 
 
 def decode(data):
-    """plain()'s tagged dicts back (json.loads' object_hook): only numeric arrays, PCG64 generators and
-    tuples are built."""
+    """plain()'s tagged dicts back (json.loads' object_hook): only numeric arrays, PCG64 generators
+    and tuples are built."""
     if "__array__" in data:
         dtype, shape, raw = data["__array__"]
         if np.dtype(dtype).kind not in "biuf":
@@ -118,7 +119,8 @@ class NoIPython:
 def run_cells(cells, namespace, channel):
     """Run each cell [(index, source)] in `namespace`, as a kernel does: a cell that raises stops
     there, and the next one runs -> {name a failing cell did not define: why}.  The grader is told
-    which cell runs (["cell", index]), so that a cell that hangs or ends the process can be named."""
+    which cell runs (["cell", index]), so that a cell that hangs or ends the process can be
+    named."""
     errors = {}
     for index, source in cells:
         channel.send(["cell", index])
@@ -128,8 +130,10 @@ def run_cells(cells, namespace, channel):
             exec(compile(source, filename, "exec"), namespace)
         except SyntaxError as err:
             why = f"its cell (cell {index}) has a SyntaxError at line {err.lineno}: {err.msg}"
-        except BaseException as err:                             # noqa: B036: SystemExit too, as a kernel
-            why = f"its cell (cell {index}) raised {type(err).__name__}: {(str(err).splitlines() or [''])[0]}"
+        # SystemExit too, as a kernel
+        except BaseException as err:  # noqa: B036
+            why = (f"its cell (cell {index}) raised {type(err).__name__}: "
+                   f"{(str(err).splitlines() or [''])[0]}")
         else:
             continue
         errors.update({name: why for name in DEFINED.findall(source) if name not in namespace})
@@ -142,7 +146,8 @@ def signatures(namespace):
         if callable(value) and not name.startswith("__"):
             found[name] = None
             try:
-                found[name] = [(p.name, p.kind.name) for p in inspect.signature(value).parameters.values()]
+                found[name] = [(p.name, p.kind.name)
+                               for p in inspect.signature(value).parameters.values()]
             except (TypeError, ValueError):
                 pass
     return found
@@ -151,11 +156,13 @@ def signatures(namespace):
 def changed(before, after):
     """{position or keyword: new value} of the array arguments a call changed in place."""
     return {key: after[key] for key, old in before.items()
-            if not (old.shape == after[key].shape and np.array_equal(old, after[key], equal_nan=True))}
+            if not (old.shape == after[key].shape
+                    and np.array_equal(old, after[key], equal_nan=True))}
 
 
 def serve(channel):
-    from helpers.words import first_line, not_implemented, your_line     # the student edition's copy
+    # the student edition's copy
+    from helpers.words import first_line, not_implemented, your_line
     namespace = {"__name__": "__main__", "get_ipython": NoIPython}
     cells = channel.receive()
     np.seterr(all="ignore")
@@ -179,12 +186,16 @@ def serve(channel):
         before = {k: a.copy() for k, a in arrays.items() if isinstance(a, np.ndarray)}
         try:
             value = namespace[name](*args, **kwargs)
-            channel.send(["return", value, [a.bit_generator.state for a in args if isinstance(a, np.random.Generator)],
+            channel.send(["return", value,
+                          [a.bit_generator.state for a in args
+                           if isinstance(a, np.random.Generator)],
                           changed(before, arrays)])
-        except BaseException as exc:                                 # noqa: B036: SystemExit, KeyboardInterrupt too
+        # SystemExit, KeyboardInterrupt too
+        except BaseException as exc:  # noqa: B036
             func = namespace.get(name)
-            channel.send(["stub", not_implemented(name, func, exc)] if isinstance(exc, NotImplementedError)
-                 else ["raise", type(exc).__name__, first_line(exc), your_line(exc, func)])
+            channel.send(["stub", not_implemented(name, func, exc)]
+                         if isinstance(exc, NotImplementedError)
+                         else ["raise", type(exc).__name__, first_line(exc), your_line(exc, func)])
         finally:
             for u in uses:
                 namespace.pop(u, None)

@@ -108,7 +108,8 @@ def test_each_frame_is_make_plots_own_figure():
     x, snaps = make_snapshots(3)
     anim = helpers.animate_em(x, snaps)
     for frame, snap in zip(anim.frames, snaps):
-        fig = helpers.make_plot(x, snap["r"], snap["mu"], snap["sigma"], title=snapshot_title(snap, lines=1),
+        fig = helpers.make_plot(x, snap["r"], snap["mu"], snap["sigma"],
+                                title=snapshot_title(snap, lines=1),
                                 limits=helpers.default_limits(x)).figure
         fig.set_dpi(2 * fig.dpi)
         fig.canvas.draw()
@@ -147,7 +148,8 @@ def test_player_animation_holds_every_frame(player):
         image.seek(i)
         image.load()  # the frame's duration is known once it is decoded
         durations.append(image.info["duration"])
-        np.testing.assert_array_equal(pixels(image), pixels(anim.frames[i]), err_msg=f"frame {i} differs")
+        np.testing.assert_array_equal(pixels(image), pixels(anim.frames[i]),
+                                      err_msg=f"frame {i} differs")
     assert durations == [500, 500, 500, 2000]
     assert loops == 0  # plays again and again while open
 
@@ -167,7 +169,8 @@ def test_player_needs_no_network(player):
     _, html, markup = player
     sources = [attrs["src"] for tag, attrs in markup.elements if "src" in attrs]
     assert len(sources) == 2 and all(src.startswith("data:image/webp;base64,") for src in sources)
-    markup_only = re.sub(r"data:image/webp;base64,[A-Za-z0-9+/=]*", "", html)  # base64 may spell anything
+    # base64 may spell anything
+    markup_only = re.sub(r"data:image/webp;base64,[A-Za-z0-9+/=]*", "", html)
     assert "http" not in markup_only and "url(" not in markup_only and "<link" not in markup_only
 
 
@@ -184,12 +187,14 @@ def test_same_frames_give_the_same_html():
 
 
 def test_player_of_the_course_run_is_small(nb, x_data):
-    """The notebook's player: its frames as drawn there (twice the pixels, lossless) in about 1 MB."""
+    """The notebook's player: its frames as drawn there (twice the pixels, lossless) in about
+    1 MB."""
     pi, mu, sigma = nb.init_params(x_data, 4, np.random.default_rng(0))
     *_, history = nb.run_em(x_data, pi, mu, sigma)
     last = len(history) - 1
     frames = np.unique(np.geomspace(1, last + 1, 7).astype(int) - 1)   # as the notebook
-    snaps = [{"iteration": i, "ll": history[i]["ll"], "mu": history[i]["mu"], "sigma": history[i]["sigma"],
+    snaps = [{"iteration": i, "ll": history[i]["ll"], "mu": history[i]["mu"],
+              "sigma": history[i]["sigma"],
               "r": nb.e_step(x_data, history[i]["pi"], history[i]["mu"], history[i]["sigma"])}
              for i in frames]
     with plt.rc_context():

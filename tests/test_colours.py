@@ -39,7 +39,8 @@ def seen(rgb, vision):
 def min_distance(rgb, vision):
     """The smallest CAM02-UCS distance between any two of the colours, as seen."""
     s = seen(rgb, vision)
-    return min(colorspacious.deltaE(a, b, input_space="sRGB1") for a, b in itertools.combinations(s, 2))
+    return min(colorspacious.deltaE(a, b, input_space="sRGB1")
+               for a, b in itertools.combinations(s, 2))
 
 
 def drawn_colours(ax):
@@ -49,7 +50,8 @@ def drawn_colours(ax):
     background = np.array(to_rgb(ax.get_facecolor()))
     faces = [c.get_facecolors() for c in ax.collections if len(c.get_offsets())]
     if len({tuple(f[0]) for f in faces}) > 1:
-        assert all(np.all(f[:, 3] == 1) for f in faces), "translucent points of several colours blend"
+        assert all(np.all(f[:, 3] == 1) for f in faces), \
+            "translucent points of several colours blend"
     rgba = np.vstack(faces + [[to_rgba(line.get_color())] for line in ax.lines]
                      + [[p.get_edgecolor()] for p in ax.patches])
     rgb = rgba[:, :3] * rgba[:, 3:] + background * (1 - rgba[:, 3:])
@@ -64,14 +66,16 @@ def fit_figure():
     mu = rng.normal(size=(K, 2))
     sigma = np.repeat(np.eye(2)[None], K, axis=0)
     fig, axes = plotting.plot_panels(x, [{"title": "EM", "r": r, "mu": mu, "sigma": sigma},
-                                         {"title": "labels", "labels": np.arange(400) % K, "mu": mu}])
+                                         {"title": "labels", "labels": np.arange(400) % K,
+                                          "mu": mu}])
     return fig, list(axes.flat)
 
 
 @pytest.mark.parametrize("vision", VISIONS)
 def test_solid_marks_stay_apart(vision):
     distance = min_distance([to_rgb(c) for c in plotting.COLORS[:K]], vision)
-    assert distance >= SOLID_MIN, f"{vision}: closest pair of component colours only {distance:.1f} apart"
+    assert distance >= SOLID_MIN, \
+        f"{vision}: closest pair of component colours only {distance:.1f} apart"
 
 
 @pytest.mark.parametrize("vision", VISIONS)
@@ -81,13 +85,17 @@ def test_every_colour_drawn_stays_apart(vision):
         colours = drawn_colours(ax)
         assert len(colours) == K + (ax.get_title() == "EM")  # the components' colours, and grey
         distance = min_distance(np.vstack([colours, to_rgb(ax.get_facecolor())]), vision)
-        assert distance >= DRAWN_MIN, f"{vision}, {ax.get_title()}: two drawn colours only {distance:.1f} apart"
+        assert distance >= DRAWN_MIN, \
+            f"{vision}, {ax.get_title()}: two drawn colours only {distance:.1f} apart"
     plt.close(fig)
 
 
 if __name__ == "__main__":
     fig, axes = fit_figure()
-    print("minimum pairwise CAM02-UCS distance (severity 100) of the colours drawn, with the background")
+    print("minimum pairwise CAM02-UCS distance (severity 100) of the colours drawn, "
+          "with the background")
     for vision in VISIONS:
-        print(f"{vision:15s} " + "  ".join(f"{ax.get_title()}: {min_distance(np.vstack([drawn_colours(ax), [1, 1, 1]]), vision):5.1f}"
-                                         for ax in axes))
+        print(f"{vision:15s} " + "  ".join(
+            f"{ax.get_title()}: "
+            f"{min_distance(np.vstack([drawn_colours(ax), [1, 1, 1]]), vision):5.1f}"
+            for ax in axes))

@@ -36,7 +36,8 @@ def test_data_file_shape_and_moments():
 
 def test_the_penguins_file_is_the_data_set_the_notebook_describes():
     """344 birds of three species, two of them without bill measurements (data/README.md)."""
-    table = np.loadtxt(ROOT / "data" / "penguins.csv", delimiter=",", skiprows=1, usecols=(0, 2, 3), dtype=str)
+    table = np.loadtxt(ROOT / "data" / "penguins.csv", delimiter=",", skiprows=1, usecols=(0, 2, 3),
+                       dtype=str)
     assert table.shape == (344, 3)
     assert sorted(set(table[:, 0])) == ["Adelie", "Chinstrap", "Gentoo"]
     assert np.sum(np.any(table[:, 1:] == "NA", axis=1)) == 2

@@ -23,7 +23,8 @@ def random_mixture(rng, K, D, spread=5.0):
 
 def scipy_densities(x, pi, mu, sigma):
     """(N, K) array of pi_k N(x_i | mu_k, sigma_k), straight from scipy."""
-    return np.column_stack([pi[k] * multivariate_normal(mu[k], sigma[k]).pdf(x) for k in range(len(pi))])
+    return np.column_stack([pi[k] * multivariate_normal(mu[k], sigma[k]).pdf(x)
+                            for k in range(len(pi))])
 
 
 @pytest.mark.parametrize("K, D", [(1, 1), (2, 3), (4, 2), (5, 4)])
@@ -54,8 +55,8 @@ def test_e_step_is_bayes_rule(nb):
     pi, mu, sigma = random_mixture(rng, 3, 2, spread=2.0)
     x = rng.normal(scale=2.0, size=(400, 2))
     joint = scipy_densities(x, pi, mu, sigma)
-    np.testing.assert_allclose(nb.e_step(x, pi, mu, sigma), joint / joint.sum(axis=1, keepdims=True),
-                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(nb.e_step(x, pi, mu, sigma),
+                               joint / joint.sum(axis=1, keepdims=True), rtol=0, atol=1e-12)
 
 
 def test_responsibilities_stay_finite_far_from_every_component(nb):
@@ -68,7 +69,8 @@ def test_responsibilities_stay_finite_far_from_every_component(nb):
     r = nb.e_step(x, pi, mu, sigma)
     assert np.all(np.isfinite(r)) and np.all(r >= 0)
     np.testing.assert_allclose(r.sum(axis=1), 1.0, atol=1e-12)
-    assert r[0].argmax() == 1 and r[1].argmax() == 0 and r[2].argmax() == 2  # the nearest in Mahalanobis terms
+    # the nearest in Mahalanobis terms
+    assert r[0].argmax() == 1 and r[1].argmax() == 0 and r[2].argmax() == 2
     assert np.isfinite(nb.ll(x, pi, mu, sigma))
 
 
@@ -89,13 +91,14 @@ def test_m_step_adds_the_ridge(nb):
     r = rng.dirichlet(np.ones(3), size=100)
     _, _, plain = nb.m_step(x, r, reg_covar=0.0)
     _, _, ridged = nb.m_step(x, r)
-    np.testing.assert_allclose(ridged - plain, np.broadcast_to(1e-6 * np.eye(2), (3, 2, 2)), atol=1e-15)
+    np.testing.assert_allclose(ridged - plain, np.broadcast_to(1e-6 * np.eye(2), (3, 2, 2)),
+                               atol=1e-15)
 
 
 def sklearn_fit(x, pi, mu, sigma, max_iter, tol):
-    gm = GaussianMixture(n_components=len(pi), covariance_type="full", weights_init=pi, means_init=mu,
-                         precisions_init=np.linalg.inv(sigma), max_iter=max_iter, tol=tol,
-                         reg_covar=1e-6, random_state=0)
+    gm = GaussianMixture(n_components=len(pi), covariance_type="full", weights_init=pi,
+                         means_init=mu, precisions_init=np.linalg.inv(sigma), max_iter=max_iter,
+                         tol=tol, reg_covar=1e-6, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         gm.fit(x)
@@ -146,7 +149,8 @@ def test_run_em_stops_at_tolerance_or_cap(nb, x_data):
 def test_simulate_reproduces_the_mixture_moments(nb):
     pi = np.array([0.5, 0.3, 0.2])
     mu = np.array([[0.0, 0.0], [4.0, 1.0], [-2.0, 3.0]])
-    sigma = np.array([[[1.0, 0.5], [0.5, 2.0]], [[0.5, -0.2], [-0.2, 0.3]], [[2.0, 0.0], [0.0, 0.5]]])
+    sigma = np.array([[[1.0, 0.5], [0.5, 2.0]], [[0.5, -0.2], [-0.2, 0.3]],
+                      [[2.0, 0.0], [0.0, 0.5]]])
     x, z = nb.simulate(400_000, pi, mu, sigma, np.random.default_rng(5), return_labels=True)
     np.testing.assert_allclose(np.bincount(z, minlength=3) / len(z), pi, atol=0.005)
     mean = pi @ mu
@@ -158,7 +162,8 @@ def test_simulate_reproduces_the_mixture_moments(nb):
 def test_simulate_is_reproducible_with_a_seed(nb):
     pi, mu, sigma = random_mixture(np.random.default_rng(6), 3, 2)
     (xa, za), (xb, zb) = (nb.simulate(100, pi, mu, sigma, 42, return_labels=True),
-                        nb.simulate(100, pi, mu, sigma, np.random.default_rng(42), return_labels=True))
+                        nb.simulate(100, pi, mu, sigma, np.random.default_rng(42),
+                                    return_labels=True))
     assert xa.shape == (100, 2) and za.shape == (100,)
     np.testing.assert_array_equal(xa, xb)
     np.testing.assert_array_equal(za, zb)
@@ -167,7 +172,8 @@ def test_simulate_is_reproducible_with_a_seed(nb):
 def test_fit_recovers_the_true_parameters(nb, x_data):
     """On the course data, the best of a few starts finds the generating mixture."""
     truth = json.loads((ROOT / "data" / "gmm_true.json").read_text(encoding="utf-8"))
-    fits = [nb.run_em(x_data, *nb.init_params(x_data, 4, np.random.default_rng(s)), tol=1e-8) for s in range(3)]
+    fits = [nb.run_em(x_data, *nb.init_params(x_data, 4, np.random.default_rng(s)), tol=1e-8)
+            for s in range(3)]
     pi, mu, sigma, _ = max(fits, key=lambda f: f[3][-1]["ll"])
     order = [int(np.argmin(np.linalg.norm(mu - m, axis=1))) for m in np.array(truth["mu"])]
     assert sorted(order) == [0, 1, 2, 3]

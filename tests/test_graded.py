@@ -12,7 +12,8 @@ import pytest
 
 from helpers import checks
 
-CASES = [pytest.param(name, part, marks=getattr(pytest.mark, part), id=f"{name}-{part}-{points:g}pt")
+CASES = [pytest.param(name, part, marks=getattr(pytest.mark, part),
+                      id=f"{name}-{part}-{points:g}pt")
          for name, part, points in checks.graded_parts()]
 
 
@@ -26,4 +27,5 @@ def test_graded(nb, name, part):
         return
     except checks.CheckFailed as err:
         message = str(err)
-    pytest.fail(message, pytrace=False)                      # outside `except`: one line, no chained traceback
+    # outside `except`: one line, no chained traceback
+    pytest.fail(message, pytrace=False)

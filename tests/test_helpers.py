@@ -111,7 +111,8 @@ def test_make_plot_returns_its_axes_and_shares_colours():
     legend = ax.get_legend()
     assert legend.get_title().get_text() == "component"
     labels = [t.get_text() for t in legend.get_texts()]
-    assert labels == ["0", "1", "2", "1σ: 39%", "2σ: 86%", "all r < 0.9"]  # some points are unsure
+    # some points are unsure
+    assert labels == ["0", "1", "2", "1σ: 39%", "2σ: 86%", "all r < 0.9"]
     handles = legend.legend_handles[:3]
     assert [h.get_marker() for h in handles] == helpers.MARKERS[:3]
 
@@ -128,12 +129,14 @@ def test_broad_ellipses_are_drawn_first_and_markers_on_one_spot_all_show():
     mu = np.zeros((4, 2))
     sigma = np.array([np.eye(2) * s for s in (1.0, 9.0, 4.0, 0.25)])
     helpers.make_plot(np.zeros((3, 2)), np.full((3, 4), 0.25), mu, sigma, ax=ax, legend=False)
-    first_level = [p for p in ax.patches if p.get_linewidth() == max(q.get_linewidth() for q in ax.patches)]
+    first_level = [p for p in ax.patches
+                   if p.get_linewidth() == max(q.get_linewidth() for q in ax.patches)]
     areas = [p.width * p.height for p in sorted(first_level, key=lambda p: p.get_zorder())]
     assert areas == sorted(areas, reverse=True)
     assert min(t.get_zorder() for t in ax.texts) > max(p.get_zorder() for p in ax.patches)
     sizes = [line.get_markersize() for line in ax.lines]  # in drawing order
-    assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) == 4  # each drawn smaller over the last
+    # each drawn smaller over the last
+    assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) == 4
     assert len({t.xyann for t in ax.texts}) == 4  # four numbers, none on another
 
 
@@ -149,7 +152,8 @@ def test_each_number_is_nearer_its_own_mean_than_any_other(gap, margin):
         box = text.get_window_extent(renderer)
         at = np.array([(box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2])
         distances = np.linalg.norm(means - at, axis=1)
-        assert np.argmin(distances) == int(text.get_text()) and np.sort(distances)[1] > distances.min() + margin
+        assert np.argmin(distances) == int(text.get_text()) \
+            and np.sort(distances)[1] > distances.min() + margin
 
 
 def test_a_point_has_its_likeliest_components_colour_or_is_unsure_grey():
@@ -158,11 +162,14 @@ def test_a_point_has_its_likeliest_components_colour_or_is_unsure_grey():
     ax = helpers.make_plot(x, r, mu, sigma)
     sure, unsure = ax.collections
     np.testing.assert_allclose(sure.get_offsets(), x[:2])
-    np.testing.assert_allclose(sure.get_facecolors(), [to_rgba(helpers.COLORS[0]), to_rgba(helpers.COLORS[1])])
+    np.testing.assert_allclose(sure.get_facecolors(),
+                               [to_rgba(helpers.COLORS[0]), to_rgba(helpers.COLORS[1])])
     np.testing.assert_allclose(unsure.get_offsets(), x[2:])
     np.testing.assert_allclose(unsure.get_facecolors(), [to_rgba(helpers.plotting.UNSURE_GREY)])
-    assert unsure.get_gid() == "unsure" and "all r < 0.9" in [t.get_text() for t in ax.get_legend().get_texts()]
-    certain = helpers.make_plot(x, np.eye(2)[[0, 1, 1, 0]], mu, sigma)  # nothing unsure: no grey in the key
+    assert unsure.get_gid() == "unsure" \
+        and "all r < 0.9" in [t.get_text() for t in ax.get_legend().get_texts()]
+    # nothing unsure: no grey in the key
+    certain = helpers.make_plot(x, np.eye(2)[[0, 1, 1, 0]], mu, sigma)
     assert "all r < 0.9" not in [t.get_text() for t in certain.get_legend().get_texts()]
 
 
@@ -170,7 +177,8 @@ def test_make_plot_draws_on_a_given_axes_and_rejects_3d():
     fig, (a, b) = plt.subplots(1, 2)
     x, *_ = make_fit()
     assert helpers.make_plot(x, ax=b) is b
-    assert len(b.collections) == 1 and len(a.collections) == 0 and helpers.make_plot(x, ax=a).get_legend() is None
+    assert len(b.collections) == 1 and len(a.collections) == 0 \
+        and helpers.make_plot(x, ax=a).get_legend() is None
     with pytest.raises(ValueError, match=r"shape \(N, 2\)"):
         helpers.make_plot(np.zeros((5, 3)))
 
@@ -188,7 +196,8 @@ def test_plot_ll_labels_start_end_and_notes():
 
 
 def test_find_plateau_finds_the_stall_before_the_second_climb():
-    gains = [1.0, 0.5, 0.001, 0.001, 0.001, 0.001, 0.2, 0.1, 0.0005, 0.0001]  # stall at 2-5, then converged
+    # stall at 2-5, then converged
+    gains = [1.0, 0.5, 0.001, 0.001, 0.001, 0.001, 0.2, 0.1, 0.0005, 0.0001]
     lls = np.concatenate([[-5.0], -5.0 + np.cumsum(gains)])
     assert helpers.find_plateau(lls) == (2, 6)
     assert helpers.find_plateau(lls[:7]) is None  # a stall at the end is convergence, not a plateau
@@ -201,7 +210,8 @@ def test_find_plateau_finds_the_stall_before_the_second_climb():
 
 def snapshots(n):
     x, r, mu, sigma = make_fit()
-    return x, [{"iteration": i, "ll": -2.0 + 0.1 * i, "r": r, "mu": mu + i, "sigma": sigma} for i in range(n)]
+    return x, [{"iteration": i, "ll": -2.0 + 0.1 * i, "r": r, "mu": mu + i, "sigma": sigma}
+               for i in range(n)]
 
 
 def test_plot_snapshots_grid():
@@ -212,16 +222,19 @@ def test_plot_snapshots_grid():
     assert axes.flat[0].get_title() == "start\nℓ = -2.000"
     assert axes.flat[4].get_title() == "iteration 4\nℓ = -1.600"
     assert all(fig.legends for fig in figs), "every row has a key"
-    assert len({(ax.get_xlim(), ax.get_ylim()) for ax in axes.flat[:5]}) == 1  # means move, the view does not
-    for fig in figs:  # the y label is hidden on these panels, but a screen reader still hears both axes
-        assert helpers.figure_alt_text(fig).split(": ")[0] in ("3 scatter plots of x₂ against x₁",
-                                                                "2 scatter plots of x₂ against x₁")
+    # means move, the view does not
+    assert len({(ax.get_xlim(), ax.get_ylim()) for ax in axes.flat[:5]}) == 1
+    # the y label is hidden on these panels, but a screen reader still hears both axes
+    for fig in figs:
+        assert helpers.figure_alt_text(fig).split(": ")[0] in (
+            "3 scatter plots of x₂ against x₁", "2 scatter plots of x₂ against x₁")
         assert not any(ax.yaxis.label.get_visible() for ax in fig.axes)
 
 
 def test_the_notebooks_snapshot_call_gives_panels_400_px_wide(x_data):
     x, snaps = snapshots(4)
-    figs, axes = helpers.plot_snapshots(x_data, [dict(s, r=np.full((len(x_data), 3), 1 / 3)) for s in snaps],
+    figs, axes = helpers.plot_snapshots(x_data, [dict(s, r=np.full((len(x_data), 3), 1 / 3))
+                                                 for s in snaps],
                                         ncols=2)
     for ax in axes.flat:
         assert ax.get_window_extent().width >= 400  # CSS px: the figures are drawn at 72 dpi
@@ -258,7 +271,8 @@ def test_default_limits_hold_data_and_means_with_a_margin():
 
 @pytest.mark.parametrize("x", [np.array([[1.0, 2.0]]), np.repeat([[1.0, 2.0]], 5, axis=0)])
 def test_degenerate_data_still_get_a_sensible_view(x):
-    """A single (or repeated) point once gave a view 2e-9 wide: a unit ellipse became ~1e9 pixels."""
+    """A single (or repeated) point once gave a view 2e-9 wide: a unit ellipse became ~1e9
+    pixels."""
     sigma = np.eye(2)[None]
     (x0, x1), (y0, y1) = helpers.default_limits(x, np.zeros((1, 2)), sigma)
     widest = 4.0  # the 2-sigma ellipse of the identity
@@ -274,12 +288,14 @@ def all_figures():
     """One of each figure the helpers draw, on a small fit."""
     x, r, mu, sigma = make_fit(K=4, N=200)
     lls = [-3.0, -2.0, -1.99, -1.98, -1.97, -1.5, -1.45, -1.45]
-    snaps = [{"iteration": i, "ll": lls[i], "r": r, "mu": mu + 0.1 * i, "sigma": sigma} for i in range(6)]
+    snaps = [{"iteration": i, "ll": lls[i], "r": r, "mu": mu + 0.1 * i, "sigma": sigma}
+             for i in range(6)]
     panels = [{"title": "k-means", "labels": np.arange(200) % 4, "mu": mu},
               {"title": "EM", "r": r, "mu": mu, "sigma": sigma}]
     return {
         "data": helpers.make_plot(x, title="the data").figure,
-        "fit": helpers.make_plot(x, r, mu, sigma, -1.5, title="converged after 7 iterations").figure,
+        "fit": helpers.make_plot(x, r, mu, sigma, -1.5,
+                                 title="converged after 7 iterations").figure,
         "ll": helpers.plot_ll(lls).figure,
         "snapshots": helpers.plot_snapshots(x, snaps)[0][0],
         "snapshots-2": helpers.plot_snapshots(x, snaps)[0][1],
@@ -293,9 +309,11 @@ def test_every_figure_fits_the_projector_box_with_large_text():
     box_w, box_h = helpers.plotting.BOX
     for name, fig in all_figures().items():
         width, height = fig.get_size_inches() * fig.dpi
-        assert width <= box_w + 1e-6 and height <= box_h + 1e-6, f"{name}: {width:.0f} x {height:.0f}"
+        assert width <= box_w + 1e-6 and height <= box_h + 1e-6, \
+            f"{name}: {width:.0f} x {height:.0f}"
         fig.canvas.draw()
-        texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()]
+        texts = [t for t in fig.findobj(matplotlib.text.Text)
+                 if t.get_visible() and t.get_text().strip()]
         smallest = min(t.get_fontsize() * fig.dpi / 72 for t in texts)
         assert smallest >= 18, f"{name}: text of {smallest:.1f} px"
         drawn = fig.get_tightbbox()  # in inches: everything drawn, text included
@@ -340,14 +358,17 @@ def test_the_notebook_shows_retina_pngs_with_alt_text_from_savefig():
     assert meta["alt"].startswith("Scatter plot of x₂ against x₁: fit.")
     image = Image.open(io.BytesIO(data))
     assert image.size == (2 * css[0], 2 * css[1])
-    np.testing.assert_allclose(image.info["dpi"], (144, 144), atol=0.01)  # the density, for a reader of the file
+    # the density, for a reader of the file
+    np.testing.assert_allclose(image.info["dpi"], (144, 144), atol=0.01)
 
 
 def test_the_key_has_no_dashed_line_of_width_zero():
-    """matplotlib <= 3.10 refuses to draw one ("At least one value in the dash list must be positive")."""
+    """matplotlib <= 3.10 refuses to draw one ("At least one value in the dash list must be
+    positive")."""
     for ellipses in (True, False):
         for handle in helpers.plotting.key_handles(4, ellipses=ellipses, unsure=True):
-            assert handle.get_linestyle() in ("-", "None") or handle.get_linewidth() > 0, handle.get_label()
+            assert handle.get_linestyle() in ("-", "None") or handle.get_linewidth() > 0, \
+                handle.get_label()
     x, _, mu, _ = make_fit(K=4)
     helpers.make_plot(x, mu=mu).figure.savefig(io.BytesIO(), format="png")  # means without ellipses
 
@@ -355,7 +376,8 @@ def test_the_key_has_no_dashed_line_of_width_zero():
 def test_alt_text_describes_panels_and_components():
     figures = all_figures()
     alt = helpers.figure_alt_text(figures["snapshots"])
-    assert alt.startswith("2 scatter plots of x₂ against x₁: start, ℓ = -3.000; iteration 1, ℓ = -2.000.")
+    assert alt.startswith("2 scatter plots of x₂ against x₁: start, ℓ = -3.000; "
+                          "iteration 1, ℓ = -2.000.")
     assert "Components are told apart by colour, marker shape" in alt and "Grey points:" in alt
     assert "start: ℓ = -3.000" in helpers.figure_alt_text(figures["ll"])
 
@@ -408,8 +430,10 @@ def test_the_demo_says_converged_in_its_title_and_prints_nothing(nb, x_data, cap
     """What the notebook's text before the demo promises: one step per run, "(converged: ...)" in
     the title once a step gains less than 1e-6 (run_em's test), and no printed line."""
     import types
-    monkeypatch.setattr(helpers.demo, "display", lambda *a, **k: types.SimpleNamespace(update=lambda fig: None))
-    demo = helpers.ManualDemo(x_data, *nb.init_params(x_data, 4, np.random.default_rng(0)), nb.e_step, nb.ll)
+    monkeypatch.setattr(helpers.demo, "display",
+                        lambda *a, **k: types.SimpleNamespace(update=lambda fig: None))
+    demo = helpers.ManualDemo(x_data, *nb.init_params(x_data, 4, np.random.default_rng(0)),
+                              nb.e_step, nb.ll)
     for _ in range(500):
         demo.r = nb.e_step(x_data, demo.pi, demo.mu, demo.sigma)
         demo.pi, demo.mu, demo.sigma = nb.m_step(x_data, demo.r)

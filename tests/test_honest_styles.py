@@ -1,7 +1,9 @@
-"""Honest answers in styles the notebook did not use get every point, as the completed notebook does.
+"""Honest answers in styles the notebook did not use get every point, as the completed notebook
+does.
 
-Grading runs the cells a submission's functions need, as the student ran them (instructor/sandbox.py).
-Each variant below is the completed notebook with one thing written the way students write it:
+Grading runs the cells a submission's functions need, as the student ran them
+(instructor/sandbox.py).  Each variant below is the completed notebook with one thing written the
+way students write it:
 constants computed by expressions, globals from other cells, helper functions, a star import,
 a lambda, `if` / `with` / `try` blocks, `%%time`, a decorator, a copied cell, nbformat 4.4
 without cell ids, outputs left in, a figure drawn inside an answer.  Quick: `sandbox.grade`;
@@ -51,7 +53,8 @@ def indented(header):
 
 
 def copied_cell(nb):
-    """JupyterLab's copy and paste: the e_step cell again below it, same metadata, renamed function."""
+    """JupyterLab's copy and paste: the e_step cell again below it, same metadata, renamed
+    function."""
     index = cell_of(nb, "e_step")
     copy_ = copy.deepcopy(nb.cells[index])
     copy_.source = copy_.source.replace("def e_step(", "def e_step_try(")
@@ -76,26 +79,31 @@ def outputs_left_in(nb):
 VARIANTS = {
     "constant by expression": edit("log_gaussian", lambda s: "LOG2PI = np.log(2 * np.pi)\n\n\n" +
                                    s.replace("D * np.log(2 * np.pi)", "D * LOG2PI")),
-    "global from another cell": insert_after("init_params", "TINY = np.finfo(float).tiny",
-                                             ("m_step", lambda s: s.replace("np.maximum(N_k, 1e-300)",
-                                                                            "np.maximum(N_k, TINY)"))),
-    "helper function": edit("e_step", lambda s: "def normalise(w):\n    return w / np.sum(w, axis=1, keepdims=True)\n\n\n"
-                            + s.replace("return w / np.sum(w, axis=1, keepdims=True)", "return normalise(w)")),
+    "global from another cell": insert_after(
+        "init_params", "TINY = np.finfo(float).tiny",
+        ("m_step", lambda s: s.replace("np.maximum(N_k, 1e-300)", "np.maximum(N_k, TINY)"))),
+    "helper function": edit("e_step", lambda s: (
+        "def normalise(w):\n    return w / np.sum(w, axis=1, keepdims=True)\n\n\n"
+        + s.replace("return w / np.sum(w, axis=1, keepdims=True)", "return normalise(w)"))),
     "star import": insert_after("log_gaussian", "from numpy import *",
-                                ("logsumexp_rows", lambda s: s.replace("np.max(", "amax(").replace("np.log(", "log(")
+                                ("logsumexp_rows", lambda s: s.replace("np.max(", "amax(")
+                                 .replace("np.log(", "log(")
                                  .replace("np.sum(np.exp(", "sum(exp("))),
-    "lambda": edit("logsumexp_rows", lambda s: s + "\n\n\nlogsumexp_rows = lambda a, f=logsumexp_rows: f(a)\n"),
+    "lambda": edit("logsumexp_rows",
+                   lambda s: s + "\n\n\nlogsumexp_rows = lambda a, f=logsumexp_rows: f(a)\n"),
     "with block": edit("logsumexp_rows", indented('with np.errstate(over="ignore"):')),
     "if block": edit("m_step", indented("if True:")),
     "try block": edit("ll", lambda s: indented("try:")(s) + "\nexcept NameError:\n    pass\n"),
     "%%time": edit("m_step", lambda s: "%%time\n" + s),
-    "decorator": edit("e_step", lambda s: "def traced(f):\n    return f\n\n\n" + s.replace("def e_step(", "@traced\ndef e_step(")),
+    "decorator": edit("e_step", lambda s: "def traced(f):\n    return f\n\n\n"
+                      + s.replace("def e_step(", "@traced\ndef e_step(")),
     "copied cell": copied_cell,
     "nbformat 4.4": old_format,
     "outputs left in": outputs_left_in,
     "figure inside an answer": edit("run_em", lambda s: s.replace(
         "    return pi, mu, sigma, history",
-        "    fig, ax = plt.subplots()\n    ax.plot([h['ll'] for h in history])\n    plt.close(fig)\n"
+        "    fig, ax = plt.subplots()\n    ax.plot([h['ll'] for h in history])\n"
+        "    plt.close(fig)\n"
         "    return pi, mu, sigma, history")),
 }
 
@@ -111,7 +119,8 @@ def submission(released, name):
 QUICK = ("constant by expression", "star import", "%%time", "copied cell")
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=[] if n in QUICK else [pytest.mark.slow]) for n in VARIANTS])
+@pytest.mark.parametrize("name", [pytest.param(n, marks=[] if n in QUICK else [pytest.mark.slow])
+                                  for n in VARIANTS])
 def test_an_honest_style_gets_every_point(released, release, name):
     results = sandbox.grade(submission(released, name), release)
     assert points(results) == FULL, {gid: r.message for gid, r in results.items() if not r.passed}
@@ -123,10 +132,12 @@ def test_a_class_of_honest_styles_gets_every_point_from_nbgrader(released, tmp_p
     for i, name in enumerate(VARIANTS):
         paths.append(tmp_path / f"s{i:02d}.ipynb")
         nbformat.write(submission(released, name), paths[-1])
-    done = subprocess.run([sys.executable, "-m", "instructor.course", "--course", str(tmp_path / "course"),
-                           *map(str, paths)], cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    done = subprocess.run([sys.executable, "-m", "instructor.course", "--course",
+                           str(tmp_path / "course"), *map(str, paths)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    totals = dict(zip(VARIANTS, (line for line in done.stdout.splitlines() if line.startswith("total: "))))
+    totals = dict(zip(VARIANTS, (line for line in done.stdout.splitlines()
+                                 if line.startswith("total: "))))
     assert len(totals) == len(VARIANTS), done.stdout[-3000:]
     for name, line in totals.items():
         assert line.startswith(f"total: {FULL}/{FULL} points"), (name, line)

@@ -3,7 +3,8 @@
 After Run All, each run of the step cell is one more step of the same EM run that
 run_em makes, whatever the cells below it did; the step cell shows nothing itself (it
 redraws the start cell's figure in place, whose title says when EM has converged); a step
-that changes nothing says so; the start cell starts over.  tests/browser/test_lab.py checks the same in JupyterLab, on screen.
+that changes nothing says so; the start cell starts over.  tests/browser/test_lab.py checks the
+same in JupyterLab, on screen.
 """
 
 import nbformat
@@ -13,7 +14,8 @@ from nbformat.v4 import new_code_cell
 
 # Printed by a probe cell: the demo's step and mean log-likelihood, and run_em's at that step.
 PROBE = ("print(demo.step, f'{demo.ll:.17g}', "
-         "f'{history[min(demo.step, len(history) - 1)][\"ll\"]:.17g}', len(history) - 1, demo.converged)")
+         "f'{history[min(demo.step, len(history) - 1)][\"ll\"]:.17g}', len(history) - 1, "
+         "demo.converged)")
 
 pytestmark = pytest.mark.slow  # `make test-all`
 
@@ -24,7 +26,8 @@ class Kernel:
     def __init__(self, path):
         self.nb = nbformat.read(path, as_version=4)
         tags = [cell.metadata.get("tags", []) for cell in self.nb.cells]
-        found = {tag: [i for i, t in enumerate(tags) if tag in t] for tag in ("manual-start", "manual-step")}
+        found = {tag: [i for i, t in enumerate(tags) if tag in t]
+                 for tag in ("manual-start", "manual-step")}
         if not all(found.values()):
             pytest.skip(f"{path.name} has no cells tagged manual-start and manual-step")
         self.start, self.step = found["manual-start"][0], found["manual-step"][0]
@@ -94,7 +97,8 @@ def test_converged_comes_where_run_em_stopped(kernel):
 
 
 def test_a_step_that_changes_nothing_is_told_so(kernel):
-    """Results kept in local variables instead of the demo's: the step says so, it does not cheer."""
+    """Results kept in local variables instead of the demo's: the step says so, it does not
+    cheer."""
     cell = kernel.nb.cells[kernel.step]
     source = cell.source
     cell.source = source.replace("demo.r = e_step", "r = e_step").replace(

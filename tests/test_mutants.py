@@ -18,7 +18,8 @@ pytestmark = pytest.mark.slow     # about 2.5 minutes on the 2-core machine (`ma
 
 @pytest.fixture(scope="module")
 def verdicts(release, tmp_path_factory):
-    """Every mutant judged (`release`: grading needs its wall; without one the tests are skipped)."""
+    """Every mutant judged (`release`: grading needs its wall; without one the tests are
+    skipped)."""
     return mutants.evaluate(mutants.student_edition(tmp_path_factory.mktemp("student")))
 
 
@@ -26,10 +27,11 @@ def test_at_least_200_mutants_a_fair_share_for_each_exercise_in_a_fixed_order():
     made = mutants.mutants()
     assert len(made) >= 200
     per_exercise = {name: sum(m.exercise == name for m in made) for name in mutants.graded()}
-    assert set(per_exercise) == {"log_gaussian", "logsumexp_rows", "ll", "e_step", "m_step", "init_params",
-                                 "run_em", "simulate"}
+    assert set(per_exercise) == {"log_gaussian", "logsumexp_rows", "ll", "e_step", "m_step",
+                                 "init_params", "run_em", "simulate"}
     assert min(per_exercise.values()) >= 8, per_exercise
-    assert mutants._mutants.__wrapped__() == tuple(made)                     # made again: the same, in order
+    # made again: the same, in order
+    assert mutants._mutants.__wrapped__() == tuple(made)
     assert len({m.description for m in made}) == len(made)
 
 
@@ -48,7 +50,8 @@ def test_every_mutant_compiles_and_differs_from_the_answer_in_its_own_function_o
 def test_each_exercise_has_at_least_95_percent_of_its_changing_mutants_killed(verdicts):
     rates = {name: row["rate"] for name, row in mutants.table(verdicts).items()}
     low = {name: f"{rate:.0%}" for name, rate in rates.items() if rate < mutants.KILL_RATE}
-    survivors = [f"{v.mutant.description}: notebook {v.caught_by_student}, grader {v.caught_by_grader}"
+    survivors = [f"{v.mutant.description}: notebook {v.caught_by_student}, "
+                 f"grader {v.caught_by_grader}"
                  for v in verdicts if v.changed and not v.killed]
     assert not low, f"{low}; survivors:\n" + "\n".join(survivors)
 
@@ -65,7 +68,8 @@ def test_an_equivalent_mutant_is_not_judged(verdicts):
     parts = mutants.graded()
     for v in verdicts:
         if v.changed:
-            assert set(v.student) == set(v.grader) == set(parts[v.mutant.exercise]), v.mutant.description
+            assert set(v.student) == set(v.grader) == set(parts[v.mutant.exercise]), \
+                v.mutant.description
         else:
             assert v.student is None and v.grader is None
     assert sum(v.changed for v in verdicts) >= 0.8 * len(verdicts)

@@ -55,12 +55,14 @@ def problems(fig, name):
             own = np.linalg.norm(at - centres[k])
             for j, centre in centres.items():
                 if j != k and np.linalg.norm(at - centre) <= own:
-                    found.append(f"{name}, {ax.get_title()!r}: number {k} is as near mean {j} as its own")
+                    found.append(f"{name}, {ax.get_title()!r}: number {k} is as near mean {j} "
+                                 "as its own")
         if ax.get_gid() == "components":  # the colours drawn, as in test_colours
             colours = np.vstack([drawn_colours(ax), matplotlib.colors.to_rgb(ax.get_facecolor())])
             for vision in VISIONS:
                 if min_distance(colours, vision) < DRAWN_MIN:
-                    found.append(f"{name}, {ax.get_title()!r}: two colours drawn are too close for {vision}")
+                    found.append(f"{name}, {ax.get_title()!r}: two colours drawn are too close "
+                                 f"for {vision}")
     # A marker is hidden if the figure looks the same without it (points left out: they lie below).
     points = [c for ax in fig.axes for c in ax.collections]
     for c in points:
@@ -72,7 +74,8 @@ def problems(fig, name):
             changed = np.any(_pixels(fig) != whole, axis=2).sum()
             line.set_visible(True)
             if changed < 20:
-                found.append(f"{name}, {ax.get_title()!r}: the marker of mean {k} is hidden ({changed} px show)")
+                found.append(f"{name}, {ax.get_title()!r}: the marker of mean {k} is hidden "
+                             f"({changed} px show)")
     for c in points:
         c.set_visible(True)
     return found
@@ -112,7 +115,8 @@ def notebook_figures():
 
     saved = plt.show, helpers.animate_em, helpers.animation_html, os.getcwd()
     plt.show, helpers.animate_em, helpers.animation_html = show, animate_em, lambda anim: None
-    users = [m for name, m in sys.modules.items() if name.startswith("helpers") and hasattr(m, "display")]
+    users = [m for name, m in sys.modules.items()
+             if name.startswith("helpers") and hasattr(m, "display")]
     displays = [m.display for m in users]  # helpers that show figures themselves, e.g. a demo
     for module in users:
         module.display = display
@@ -137,7 +141,8 @@ def test_the_notebook_draws_its_figures(notebook_figures):
     shown, _ = notebook_figures
     scatter = [fig for fig in shown if any(ax.get_gid() == "components" for ax in fig.axes)]
     # 13 still figures and 6 animation frames, all but 3 (data only, ℓ, BIC) with components
-    assert len(shown) >= 19 and len(scatter) >= 16, f"{len(shown)} figures, {len(scatter)} with components"
+    assert len(shown) >= 19 and len(scatter) >= 16, \
+        f"{len(shown)} figures, {len(scatter)} with components"
 
 
 @pytest.mark.slow

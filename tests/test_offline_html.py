@@ -1,4 +1,5 @@
-"""The handout is one file that works offline: every formula in MathML, figures and the player inside.
+"""The handout is one file that works offline: every formula in MathML, figures and the player
+inside.
 
 The page is built from the stored notebook (no execution, so this is quick) by
 instructor/export_html.py, copied alone into an empty folder, and opened there in headless
@@ -41,11 +42,12 @@ def without_network():
 
 
 class PageReader(HTMLParser):
-    """Collects what a reader sees: text outside scripts, styles, code and formulas; images; formulas."""
+    """Collects what a reader sees: text outside scripts, styles, code and formulas; images;
+    formulas."""
 
     HIDDEN = {"script", "style", "pre", "code", "textarea", "noscript", "head", "math"}
-    VOID = {"img", "input", "br", "hr", "meta", "link", "source", "area", "base", "col", "embed", "wbr",
-            "mspace"}
+    VOID = {"img", "input", "br", "hr", "meta", "link", "source", "area", "base", "col", "embed",
+            "wbr", "mspace"}
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -73,7 +75,8 @@ class PageReader(HTMLParser):
 
 
 def notebook_formulas():
-    """Every formula in the notebook's markdown, as nbconvert's Markdown parser finds it: [(tex, display)]."""
+    """Every formula in the notebook's markdown, as nbconvert's Markdown parser finds it:
+    [(tex, display)]."""
     found = []
 
     class Recorder(MathMLRenderer):
@@ -128,9 +131,11 @@ def page(built, tmp_path_factory):
 
 def test_the_handout_is_one_file_that_loads_nothing(built):
     outdir, alone = built
-    assert [path.name for path in outdir.iterdir()] == ["nb07_em.html"], "something was written beside the page"
+    assert [path.name for path in outdir.iterdir()] == ["nb07_em.html"], \
+        "something was written beside the page"
     html = alone.read_text(encoding="utf-8")
-    links = re.findall(r'<(?:script|link|img|iframe|source|video|audio)\b[^>]*\b(?:src|href)="([^"]*)"', html)
+    links = re.findall(r'<(?:script|link|img|iframe|source|video|audio)\b[^>]*'
+                       r'\b(?:src|href)="([^"]*)"', html)
     assert len(links) >= 10
     assert [link[:60] for link in links if not link.startswith(("data:", "#"))] == []
     assert "MathJax" not in html and "require.js" not in html
@@ -158,7 +163,8 @@ def test_the_notebooks_constructs_become_mathml_elements():
     assert "<mtext>the&#x000A0;sum</mtext>" in tex_to_mathml(r"\underbrace{a + b}_{\text{the sum}}")
     assert "&#x02026;" in tex_to_mathml(r"0, \dots, K-1")
     assert '<mspace width="2em"' in tex_to_mathml(r"a, \qquad b")
-    assert "<mtable" in tex_to_mathml(r"\begin{aligned} a &= b \\ c &= d \end{aligned}", display=True)
+    assert "<mtable" in tex_to_mathml(r"\begin{aligned} a &= b \\ c &= d \end{aligned}",
+                                      display=True)
 
 
 def test_what_latex2mathml_leaves_is_fixed_up():
@@ -166,7 +172,8 @@ def test_what_latex2mathml_leaves_is_fixed_up():
     assert tex_to_mathml(r"\log x").count('<mspace width="0.167em">') == 1
     assert "mspace" not in tex_to_mathml(r"\log(x)")
     assert "xmlns" not in tex_to_mathml("x")
-    assert tex_to_mathml(r"\lVert x\rVert^2 + \lvert y\rvert / 2").count('<mo stretchy="false" lspace="0"') == 5
+    assert tex_to_mathml(r"\lVert x\rVert^2 + \lvert y\rvert / 2").count(
+        '<mo stretchy="false" lspace="0"') == 5
     assert "<mi>&#x0221E;</mi>" in tex_to_mathml(r"\log 0 = -\infty")
     assert tex_to_mathml(r"[-1, -2] = -a - b").count('<mo form="prefix">') == 3
     assert "&#x02255;" in tex_to_mathml(r"a =: b")
@@ -188,7 +195,8 @@ def test_the_page_shows_no_nbgrader_markers(built):
 
 
 def test_the_animation_player_is_there(page):
-    """The player (helpers/animation.py): a still first frame, and the animated run behind a click."""
+    """The player (helpers/animation.py): a still first frame, and the animated run behind a
+    click."""
     first = [img for img in page.images if (img.get("alt") or "").startswith("first frame of")]
     moving = [img for img in page.images if (img.get("alt") or "").startswith("the animation")]
     assert first and moving, "the player is missing"

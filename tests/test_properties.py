@@ -66,7 +66,8 @@ def test_permuting_components_permutes_everything(nb, problem, random):
     np.testing.assert_allclose(r_perm, r[:, perm], atol=1e-12)
     for a, b in zip(nb.m_step(x, r_perm), nb.m_step(x, r)):
         np.testing.assert_allclose(a, b[perm], rtol=1e-9, atol=1e-9)
-    assert nb.ll(x, pi[perm], mu[perm], sigma[perm]) == pytest.approx(nb.ll(x, pi, mu, sigma), rel=1e-12)
+    assert nb.ll(x, pi[perm], mu[perm], sigma[perm]) == pytest.approx(nb.ll(x, pi, mu, sigma),
+                                                                      rel=1e-12)
 
 
 @given(st.data())
@@ -98,17 +99,20 @@ def test_translating_the_data_translates_the_fit(nb, problem, shift):
 def test_scaling_the_data_scales_the_model(nb, problem, s):
     x, pi, mu, sigma = problem
     D = x.shape[1]
-    assert nb.ll(s * x, pi, s * mu, s**2 * sigma) == pytest.approx(nb.ll(x, pi, mu, sigma) - D * np.log(s),
-                                                                   rel=1e-9, abs=1e-9)
+    assert nb.ll(s * x, pi, s * mu, s**2 * sigma) == pytest.approx(
+        nb.ll(x, pi, mu, sigma) - D * np.log(s), rel=1e-9, abs=1e-9)
     r = nb.e_step(x, pi, mu, sigma)
     np.testing.assert_allclose(nb.e_step(s * x, pi, s * mu, s**2 * sigma), r, atol=1e-9)
     pi1, mu1, sigma1 = nb.m_step(x, r, reg_covar=0.0)
     pi2, mu2, sigma2 = nb.m_step(s * x, r, reg_covar=0.0)  # exact without the ridge ...
     np.testing.assert_allclose(pi2, pi1, atol=1e-12)
     np.testing.assert_allclose(mu2, s * mu1, rtol=1e-9, atol=1e-9 * s * (1 + np.abs(x).max()))
-    np.testing.assert_allclose(sigma2, s**2 * sigma1, rtol=1e-9, atol=1e-9 * (s * (1 + np.abs(x).max())) ** 2)
-    _, _, sigma3 = nb.m_step(s * x, r)                     # ... and off by exactly the ridge with it
-    np.testing.assert_allclose(sigma3 - sigma2, np.broadcast_to(1e-6 * np.eye(D), sigma2.shape), atol=1e-9 * s**2 * (1 + np.abs(x).max()) ** 2)
+    np.testing.assert_allclose(sigma2, s**2 * sigma1, rtol=1e-9,
+                               atol=1e-9 * (s * (1 + np.abs(x).max())) ** 2)
+    # ... and off by exactly the ridge with it
+    _, _, sigma3 = nb.m_step(s * x, r)
+    np.testing.assert_allclose(sigma3 - sigma2, np.broadcast_to(1e-6 * np.eye(D), sigma2.shape),
+                               atol=1e-9 * s**2 * (1 + np.abs(x).max()) ** 2)
 
 
 @given(st.data())
@@ -122,8 +126,10 @@ def test_m_step_on_hard_assignments_gives_group_statistics(nb, data):
         group = x[labels == k]
         assert pi_hat[k] == pytest.approx(len(group) / len(x), rel=1e-12)
         np.testing.assert_allclose(mu_hat[k], group.mean(axis=0), rtol=1e-9, atol=1e-9)
-        biased = np.atleast_2d(np.cov(group.T, bias=True)) if len(group) > 1 else np.zeros((x.shape[1],) * 2)
-        np.testing.assert_allclose(sigma_hat[k], biased + 1e-6 * np.eye(x.shape[1]), rtol=1e-7, atol=1e-7)
+        biased = (np.atleast_2d(np.cov(group.T, bias=True)) if len(group) > 1
+                  else np.zeros((x.shape[1],) * 2))
+        np.testing.assert_allclose(sigma_hat[k], biased + 1e-6 * np.eye(x.shape[1]), rtol=1e-7,
+                                   atol=1e-7)
 
 
 @given(problems(min_n=2, max_n=40))

@@ -105,7 +105,8 @@ def test_missing_data_file_names_path_and_regeneration(nb, tmp_path):
 @pytest.mark.parametrize("content, message", [
     ("", "holds no data"),
     ("1.0,2.0\n3.0,abc\n", "other than comma-separated numbers"),
-    ("1.0,2.0\n3.0\n", "other than comma-separated numbers: the number of columns changed from 2 to 1 at row 2$"),
+    ("1.0,2.0\n3.0\n", "other than comma-separated numbers: the number of columns changed from 2 "
+                       "to 1 at row 2$"),
     ("1.0,2.0\nnan,4.0\n", r"NaN or inf in 1 row\(s\), the first is row 1"),
     ("1.0,2.0\n3.0,inf\n", "NaN or inf"),
 ])
@@ -152,9 +153,12 @@ def test_fewer_distinct_points_than_clusters(nb):
     (np.array([1.5, -0.5]), GOOD_MU, GOOD_SIGMA, r"non-negative; pi\[1\] is -0.5"),
     (GOOD_PI, np.zeros((2, 3)), GOOD_SIGMA, r"expected pi \(K,\), mu \(K, \d\)"),
     (np.array([1.0]), GOOD_MU, GOOD_SIGMA, "expected pi"),
-    (GOOD_PI, GOOD_MU, np.array([np.eye(2), [[1.0, 0.5], [0.0, 1.0]]]), r"sigma\[1\] is not symmetric"),
-    (GOOD_PI, GOOD_MU, np.array([[[1.0, 2.0], [2.0, 1.0]], np.eye(2)]), r"sigma\[0\] is not positive definite"),
-    (GOOD_PI, GOOD_MU, np.array([np.eye(2), np.zeros((2, 2))]), r"sigma\[1\] is not positive definite"),
+    (GOOD_PI, GOOD_MU, np.array([np.eye(2), [[1.0, 0.5], [0.0, 1.0]]]),
+     r"sigma\[1\] is not symmetric"),
+    (GOOD_PI, GOOD_MU, np.array([[[1.0, 2.0], [2.0, 1.0]], np.eye(2)]),
+     r"sigma\[0\] is not positive definite"),
+    (GOOD_PI, GOOD_MU, np.array([np.eye(2), np.zeros((2, 2))]),
+     r"sigma\[1\] is not positive definite"),
     (GOOD_PI, np.array([[0.0, np.nan], [0.0, 0.0]]), GOOD_SIGMA, "finite"),
 ])
 def test_bad_parameters_are_rejected(nb, pi, mu, sigma, message):
@@ -164,7 +168,8 @@ def test_bad_parameters_are_rejected(nb, pi, mu, sigma, message):
             call()
 
 
-@pytest.mark.parametrize("r", [np.full((19, 2), 0.5), np.full((20, 2), np.nan), np.full((20, 2), -0.5)])
+@pytest.mark.parametrize("r", [np.full((19, 2), 0.5), np.full((20, 2), np.nan),
+                               np.full((20, 2), -0.5)])
 def test_bad_responsibilities_are_rejected(nb, r):
     """m_step refuses them; the messages themselves are tested in test_validate.py."""
     with pytest.raises(ValueError, match=r"\br\b"):

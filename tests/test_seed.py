@@ -16,14 +16,17 @@ from helpers import load_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT.parent / "shared" / "seed" / "nb07-em-skeleton.txt"
-GAPS = {"# Initialization": "pi, mu, sigma = init_params(x, n_clusters, np.random.default_rng(0))\n",
-        "# Iterate manually until convergence": "r = e_step(x, pi, mu, sigma)\npi, mu, sigma = m_step(x, r)\n"}
+GAPS = {"# Initialization": "pi, mu, sigma = init_params(x, n_clusters, "
+                            "np.random.default_rng(0))\n",
+        "# Iterate manually until convergence": "r = e_step(x, pi, mu, sigma)\n"
+                                                "pi, mu, sigma = m_step(x, r)\n"}
 
 
 def seed_cells():
     if not SEED.is_file():
         pytest.skip(f"the course's skeleton is not at {SEED}")
-    return [cell.strip("\n") + "\n" for cell in SEED.read_text(encoding="utf-8").split("In [None]:")[1:]]
+    return [cell.strip("\n") + "\n"
+            for cell in SEED.read_text(encoding="utf-8").split("In [None]:")[1:]]
 
 
 def runnable(cell, stubs):
@@ -55,6 +58,7 @@ def test_the_seeds_calls_run_with_the_notebooks_functions(plot, monkeypatch):
             namespace["make_plot"] = helpers.make_plot
         drawn += [plt.figure(n) for n in plt.get_fignums()]
         plt.close("all")
-    assert len(drawn) == 4                                   # the data, the start, after a step, simulated
+    # the data, the start, after a step, simulated
+    assert len(drawn) == 4
     x_sim = namespace["simulate"](5000, namespace["pi"], namespace["mu"], namespace["sigma"])
     assert isinstance(x_sim, np.ndarray) and x_sim.shape == (5000, 2)

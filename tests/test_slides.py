@@ -19,18 +19,20 @@ from instructor.make_slides import assign_slides, height, split_cells
 def png(width, height):
     """A blank PNG of the given size, base64-encoded as in a notebook."""
     def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
     rows = b"".join(b"\x00" + b"\xff" * width for _ in range(height))
-    data = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+    data = (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
     return base64.b64encode(data).decode()
 
 
 def figure_cell(source="plot()", height=300):
     """A cell showing a figure, its size stored with it as helpers.use_class_style() stores it."""
-    return new_code_cell(source, outputs=[new_output("display_data", data={"image/png": png(20, height),
-                                                                         "text/plain": "<Figure>"},
-                                                     metadata={"image/png": {"width": 20, "height": height}})])
+    return new_code_cell(source, outputs=[
+        new_output("display_data", data={"image/png": png(20, height), "text/plain": "<Figure>"},
+                   metadata={"image/png": {"width": 20, "height": height}})])
 
 
 def kinds(nb):
@@ -49,9 +51,11 @@ def test_headings_start_slides_and_subslides_unless_the_slide_has_only_headings(
 
 
 def test_one_figure_per_slide_with_its_introduction():
-    nb = new_notebook(cells=[new_markdown_cell("## Figures"), new_markdown_cell("The first figure."),
-                             figure_cell(), new_markdown_cell("Now the second one."),
-                             new_markdown_cell("Look at the middle."), figure_cell(), figure_cell()])
+    nb = new_notebook(cells=[new_markdown_cell("## Figures"),
+                             new_markdown_cell("The first figure."), figure_cell(),
+                             new_markdown_cell("Now the second one."),
+                             new_markdown_cell("Look at the middle."), figure_cell(),
+                             figure_cell()])
     assert kinds(assign_slides(nb)) == ["slide", "-", "-", "subslide", "-", "-", "subslide"]
 
 
@@ -86,7 +90,8 @@ def test_paragraphs_become_cells_and_a_display_formula_stays_whole():
 
 def test_a_long_section_is_cut_between_paragraphs():
     paragraph = " ".join(["word"] * 150)  # 8 lines of text: two fit on a slide
-    nb = split_cells(new_notebook(cells=[new_markdown_cell("## Long\n\n" + "\n\n".join([paragraph] * 6))]))
+    nb = split_cells(new_notebook(cells=[new_markdown_cell("## Long\n\n"
+                                                           + "\n\n".join([paragraph] * 6))]))
     assert kinds(assign_slides(nb)) == ["slide", "-", "-", "subslide", "-", "subslide", "-"]
 
 
@@ -99,7 +104,8 @@ def test_the_notebook_gets_a_slide_per_section_and_a_figure_per_slide():
         if kind in ("slide", "subslide"):
             slides += 1
             figures_on_slide.append(0)
-        if cell.cell_type == "code" and any("image/png" in out.get("data", {}) for out in cell.outputs):
+        if cell.cell_type == "code" and any("image/png" in out.get("data", {})
+                                            for out in cell.outputs):
             figures_on_slide[-1] += 1
     assert nb.cells[0].metadata["slideshow"]["slide_type"] == "slide"
     assert slides >= 10 and max(figures_on_slide) == 1
@@ -112,4 +118,5 @@ def test_a_cell_with_two_figures_gives_each_its_own_slide():
                                             new_output("display_data", data=figure)])
     cells = split_cells(new_notebook(cells=[cell])).cells
     assert [len(c.outputs) for c in cells] == [2, 1]
-    assert "transient" not in cells[0].metadata and cells[1].metadata["transient"] == {"remove_source": True}
+    assert "transient" not in cells[0].metadata \
+        and cells[1].metadata["transient"] == {"remove_source": True}

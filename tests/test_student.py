@@ -15,10 +15,12 @@ from instructor.course import make_student
 
 from helpers.checks import exercises
 
-# The exercises, by nbgrader grade_id, in the notebook's order; those with a check module are functions.
+# The exercises, by nbgrader grade_id, in the notebook's order; those with a check module are
+# functions.
 EXERCISES = [cell["metadata"]["nbgrader"]["grade_id"]
              for cell in json.loads((ROOT / "nb07_em.ipynb").read_text(encoding="utf-8"))["cells"]
-             if cell["cell_type"] == "code" and cell["metadata"].get("nbgrader", {}).get("solution")]
+             if cell["cell_type"] == "code"
+             and cell["metadata"].get("nbgrader", {}).get("solution")]
 FUNCTIONS = [name for name in EXERCISES if name in exercises()]
 
 pytestmark = pytest.mark.slow  # `make test-all`
@@ -75,18 +77,22 @@ def test_student_edition_has_a_locked_check_after_every_function(student):
     checks = [cell for cell in cells(student) if cell["metadata"].get("nbgrader", {}).get("grade")
               and cell["cell_type"] == "code"]
     assert checks and all(cell["metadata"]["nbgrader"]["locked"] for cell in checks)
-    load = next(i for i, cell in enumerate(cells(student)) if "".join(cell["source"]).startswith("# Load data"))
+    load = next(i for i, cell in enumerate(cells(student))
+                if "".join(cell["source"]).startswith("# Load data"))
     assert load < ids.index("log_gaussian")
 
 def test_graded_tests_fail_on_the_student_edition_naming_each_function(student):
-    """`pytest -m "correctness or robustness"` on the fresh edition: every graded test fails, by name."""
+    """`pytest -m "correctness or robustness"` on the fresh edition: every graded test fails, by
+    name."""
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-m", "correctness or robustness", f"--notebook={student}",
          "tests/test_graded.py", "-q", "-rf"],
         cwd=ROOT, capture_output=True, text=True, env={**os.environ, "COLUMNS": "400"}, timeout=600)
     out = result.stdout
-    assert result.returncode == 1, out[-3000:]                # tests failed; not a usage or collection error
-    failed = re.findall(r"^FAILED tests/test_graded.py::test_graded\[(\w+)-(\w+)-\S+\] - (.*)$", out, re.M)
+    # tests failed; not a usage or collection error
+    assert result.returncode == 1, out[-3000:]
+    failed = re.findall(r"^FAILED tests/test_graded.py::test_graded\[(\w+)-(\w+)-\S+\] - (.*)$",
+                        out, re.M)
     assert {name for name, _, _ in failed} == set(FUNCTIONS), out[-3000:]
     assert all(name in message and "not" in message for name, _, message in failed), failed
     assert "passed" not in out.splitlines()[-1], out[-500:]
@@ -119,7 +125,8 @@ def test_the_student_editions_checks_hide_the_hidden_and_give_the_same_messages(
         exec(compile(code, "<answers>", "exec"), namespaces[-1])
     (tmp_path / "cases.json").write_text(json.dumps(cases))
     (tmp_path / "child.py").write_text(CHILD)
-    done = subprocess.run([sys.executable, str(tmp_path / "child.py"), str(tmp_path / "cases.json")],
+    done = subprocess.run([sys.executable, str(tmp_path / "child.py"),
+                           str(tmp_path / "cases.json")],
                           cwd=student.parent, capture_output=True, text=True, timeout=600,
                           env={**os.environ, "PYTHONPATH": str(student.parent)})
     assert done.returncode == 0, done.stderr[-2000:]

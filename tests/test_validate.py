@@ -15,7 +15,8 @@ X = np.random.default_rng(0).normal(size=(20, 2))
 
 
 def raises(exc, message):
-    """pytest.raises matching `message` literally, from its start (re.escape: no regex surprises)."""
+    """pytest.raises matching `message` literally, from its start (re.escape: no regex
+    surprises)."""
     return pytest.raises(exc, match="^" + re.escape(message))
 
 
@@ -53,12 +54,14 @@ def test_unreadable_files(tmp_path, content, message):
 # ---- check_data ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("x, message", [
-    (np.arange(5.0), "data must be a 2-D array of shape (N, D), one row per sample; got 1 dimension(s). "
-                     "Reshape 1-D data with x.reshape(-1, 1)."),
-    (np.zeros((2, 3, 4)), "data must be a 2-D array of shape (N, D), one row per sample; got 3 dimension(s)."),
+    (np.arange(5.0), "data must be a 2-D array of shape (N, D), one row per sample; "
+                     "got 1 dimension(s). Reshape 1-D data with x.reshape(-1, 1)."),
+    (np.zeros((2, 3, 4)), "data must be a 2-D array of shape (N, D), one row per sample; "
+                          "got 3 dimension(s)."),
     (np.zeros((0, 2)), "data is empty (shape (0, 2))."),
     (np.array([[0.0, 1.0], [np.inf, 2.0], [np.nan, 0.0]]),
-     "data contains NaN or inf in 2 row(s), the first is row 1; remove or impute those rows first."),
+     "data contains NaN or inf in 2 row(s), the first is row 1; remove or impute those rows "
+     "first."),
 ])
 def test_bad_data(x, message):
     with raises(ValueError, message):
@@ -66,7 +69,8 @@ def test_bad_data(x, message):
 
 
 def test_more_clusters_than_samples():
-    with raises(ValueError, "3 samples are fewer than the 4 clusters asked for; use n_clusters <= 3."):
+    with raises(ValueError,
+                "3 samples are fewer than the 4 clusters asked for; use n_clusters <= 3."):
         check_data(X[:3], n_clusters=4)
 
 
@@ -80,19 +84,27 @@ def test_good_data_comes_back_as_column_major_floats():
 
 @pytest.mark.parametrize("pi, mu, sigma, message", [
     (np.array([0.5, 0.6]), MU, SIGMA,
-     "weights pi must sum to 1; they sum to 1.1 (if pi came from m_step, check that each row of r sums to 1)."),
-    (np.array([0.0004, 0.0004]), MU, SIGMA, "weights pi must sum to 1; they sum to 0.0008 (if pi came"),
+     "weights pi must sum to 1; they sum to 1.1 (if pi came from m_step, check that each row of r "
+     "sums to 1)."),
+    (np.array([0.0004, 0.0004]), MU, SIGMA,
+     "weights pi must sum to 1; they sum to 0.0008 (if pi came"),
     (np.array([1.5, -0.5]), MU, SIGMA, "weights pi must be non-negative; pi[1] is -0.5."),
     (PI, np.zeros((2, 3)), SIGMA,
-     "for data with D = 2, expected pi (K,), mu (K, 2), sigma (K, 2, 2); got (2,), (2, 3), (2, 2, 2)."),
-    (np.array([1.0]), MU, SIGMA, "for data with D = 2, expected pi (K,), mu (K, 2), sigma (K, 2, 2); got (1,),"),
-    (PI, MU, np.array([np.eye(2), [[1.0, 0.5], [0.0, 1.0]]]), "sigma[1] is not symmetric; use (S + S.T) / 2."),
+     "for data with D = 2, expected pi (K,), mu (K, 2), sigma (K, 2, 2); got (2,), (2, 3), "
+     "(2, 2, 2)."),
+    (np.array([1.0]), MU, SIGMA,
+     "for data with D = 2, expected pi (K,), mu (K, 2), sigma (K, 2, 2); got (1,),"),
+    (PI, MU, np.array([np.eye(2), [[1.0, 0.5], [0.0, 1.0]]]),
+     "sigma[1] is not symmetric; use (S + S.T) / 2."),
     (PI, MU, np.array([[[1.0, 2.0], [2.0, 1.0]], np.eye(2)]),
-     "sigma[0] is not positive definite (smallest eigenvalue -1); add a small multiple of the identity "
-     "(in EM: keep reg_covar > 0)."),
-    (PI, MU, np.array([np.eye(2), np.zeros((2, 2))]), "sigma[1] is not positive definite (smallest eigenvalue 0)"),
-    (PI, np.array([[0.0, np.nan], [0.0, 0.0]]), SIGMA, "pi, mu and sigma must be finite (no NaN or inf)."),
-    (PI, MU, np.array([np.eye(2), np.full((2, 2), np.inf)]), "pi, mu and sigma must be finite (no NaN or inf)."),
+     "sigma[0] is not positive definite (smallest eigenvalue -1); add a small multiple of the "
+     "identity (in EM: keep reg_covar > 0)."),
+    (PI, MU, np.array([np.eye(2), np.zeros((2, 2))]),
+     "sigma[1] is not positive definite (smallest eigenvalue 0)"),
+    (PI, np.array([[0.0, np.nan], [0.0, 0.0]]), SIGMA,
+     "pi, mu and sigma must be finite (no NaN or inf)."),
+    (PI, MU, np.array([np.eye(2), np.full((2, 2), np.inf)]),
+     "pi, mu and sigma must be finite (no NaN or inf)."),
 ])
 def test_bad_parameters(pi, mu, sigma, message):
     with raises(ValueError, message):
@@ -118,12 +130,15 @@ def with_entry(i, k, value, N=20, K=2):
 
 
 @pytest.mark.parametrize("r, message", [
-    (np.full((19, 2), 0.5), "m_step received r of shape (19, 2); expected (N, K) = (20, K), one row per sample of x."),
-    (np.full((2, 20), 0.5), "m_step received r of shape (2, 20) (is it transposed?); expected (N, K) = (20, K),"),
+    (np.full((19, 2), 0.5), "m_step received r of shape (19, 2); expected (N, K) = (20, K), "
+                            "one row per sample of x."),
+    (np.full((2, 20), 0.5), "m_step received r of shape (2, 20) (is it transposed?); "
+                            "expected (N, K) = (20, K),"),
     (np.full(20, 1.0), "m_step received r of shape (20,); expected (N, K) = (20, K)"),
     (with_entry(3, 1, np.nan), "m_step received r with NaN in row 3: check e_step first."),
     (with_entry(7, 0, np.inf), "m_step received r with inf in row 7: check e_step first."),
-    (with_entry(4, 1, -0.5), "m_step received r with a negative entry in row 4: check e_step first."),
+    (with_entry(4, 1, -0.5),
+     "m_step received r with a negative entry in row 4: check e_step first."),
     (np.full((20, 2), 0.00415), "m_step received r whose row 0 sums to 0.0083, not 1: check e_step "
                                 "(normalise each row over the components)."),
     (with_entry(5, 0, 0.5 + 2e-6), "m_step received r whose row 5 sums to 1.000002, not 1:"),

@@ -10,9 +10,9 @@ instructor runs it: a subprocess, in its own session, with a timeout.  Expected,
 - both honest students earn every point, and the class run ends by itself (exit code 0, each
   student's total printed, no grading process stopped);
 - nothing outside the course folder changes: no file named with this run's token in /tmp, /var/tmp,
-  /dev/shm, /root or the project folder; `git status --porcelain` of the project as before; a file the test
-  owns outside the course untouched; the other students' submitted notebooks as submitted; no
-  connection reaches the test's listening socket;
+  /dev/shm, /root or the project folder; `git status --porcelain` of the project as before; a file
+  the test owns outside the course untouched; the other students' submitted notebooks as
+  submitted; no connection reaches the test's listening socket;
 - no process an attacker started is alive after the run (`sleep 987`, a process of the run's
   session, or one whose command line or folder is in the run's temporary folder).
 
@@ -56,7 +56,8 @@ FULL = sum(points for *_, points in graded_parts())
 POINTS = {f"{name}_{part}": points for name, part, points in graded_parts()}
 CLASS_SECONDS = 1800          # the class run is stopped after this long (then: it did not finish)
 STOPPED_SECONDS = 10          # a grading process stopped this long is recorded, then continued
-REPORT = re.compile(r'WALL\[(?!")[^\]]*\]?')   # an attack's report (not the line of code raising it)
+# an attack's report (not the line of code raising it)
+REPORT = re.compile(r'WALL\[(?!")[^\]]*\]?')
 # Every change of `git status` counts; WALL_STRICT_GIT=0 counts only the attacks' own (their token,
 # data/), for a checkout being edited while the test runs.
 STRICT_GIT = os.environ.get("WALL_STRICT_GIT", "1") == "1"
@@ -66,7 +67,8 @@ SLEEP987 = re.compile(r"(^|/|\s)sleep\s+987(\s|$)")
 # ---- the attacks: code put into a student's notebook ------------------------------------------
 # Placeholders, filled in when the class is made: @TOKEN@ (this run's marker), @TAG@ (the attacker's
 # id), @PORT@ (the test's listener), @TESTPID@ and @TESTPGID@ (pytest), @PIDNS@ (pytest's pid
-# namespace), @ROOT@ (the project folder), @VICTIM@ (a test-owned file outside the course), @COURSE@.
+# namespace), @ROOT@ (the project folder), @VICTIM@ (a test-owned file outside the course),
+# @COURSE@.
 
 LIB = r'''
 _WALL = {}
@@ -111,8 +113,8 @@ def _wall_connect(port, tag):
 
 
 def _wall_fork_exec(argv, setsid=False, wait=True):
-    """Start argv with _posixsubprocess.fork_exec, the C function under subprocess, loaded before any
-    hook (its arguments as Python 3.11 to 3.13 take them; older and newer forms tried after)."""
+    """Start argv with _posixsubprocess.fork_exec, the C function under subprocess, loaded before
+    any hook (its arguments as Python 3.11 to 3.13 take them; older and newer forms tried after)."""
     import os, sys, time
     ps = sys.modules.get("_posixsubprocess")
     if ps is None:
@@ -121,10 +123,11 @@ def _wall_fork_exec(argv, setsid=False, wait=True):
     err_r, err_w = os.pipe()
     pid = None
     try:
-        head = (args, [args[0]], True, (err_w,), None, None, -1, -1, -1, -1, -1, -1, err_r, err_w, True, setsid)
-        for tail in [(-1, None, None, None, -1, None, True),     # 3.11.x, 3.12, 3.13: ..., allow_vfork
-                     (-1, None, None, None, -1, None),           # without allow_vfork
-                     (None, None, None, -1, None)]:              # 3.10: no process_group
+        head = (args, [args[0]], True, (err_w,), None, None, -1, -1, -1, -1, -1, -1, err_r, err_w,
+                True, setsid)
+        for tail in [(-1, None, None, None, -1, None, True),  # 3.11.x, 3.12, 3.13: ..., allow_vfork
+                     (-1, None, None, None, -1, None),        # without allow_vfork
+                     (None, None, None, -1, None)]:           # 3.10: no process_group
             try:
                 pid = ps.fork_exec(*head, *tail)
                 break
@@ -298,11 +301,14 @@ def _wall_solution(how):
                 space = {}
                 exec("import numpy as np\nfrom scipy.linalg import solve_triangular\n", space)
                 try:
-                    exec("from helpers.validate import check_data, check_params, check_responsibilities", space)
+                    exec("from helpers.validate import check_data, check_params, "
+                         "check_responsibilities", space)
                 except BaseException:
                     exec("def check_data(x, *a, **k):\n    return np.asarray(x, dtype=float)\n"
-                         "def check_params(x, *a, **k):\n    return None if x is None else np.asarray(x, dtype=float)\n"
-                         "def check_responsibilities(x, r):\n    return np.asarray(r, dtype=float)\n", space)
+                         "def check_params(x, *a, **k):\n"
+                         "    return None if x is None else np.asarray(x, dtype=float)\n"
+                         "def check_responsibilities(x, r):\n"
+                         "    return np.asarray(r, dtype=float)\n", space)
                 for cell in json.loads(text)["cells"]:
                     if cell.get("cell_type") == "code":
                         try:
@@ -340,7 +346,8 @@ def _wall_reference(name, *args, **kwargs):
                 paths += _wall_candidates(way, deadline)
             except BaseException:
                 pass
-        for folder in dict.fromkeys(os.path.join(os.path.dirname(p), "helpers", "checks") for p in paths):
+        for folder in dict.fromkeys(os.path.join(os.path.dirname(p), "helpers", "checks")
+                                    for p in paths):
             try:
                 with open(os.path.join(folder, name + ".py"), encoding="utf-8") as f:
                     if "def reference(" not in f.read():
@@ -348,7 +355,8 @@ def _wall_reference(name, *args, **kwargs):
                 package = types.ModuleType("helpers.checks")
                 package.__file__, package.__path__ = os.path.join(folder, "__init__.py"), [folder]
                 package.__package__ = "helpers.checks"
-                for module in [m for m in sys.modules if m == "helpers.checks" or m.startswith("helpers.checks.")]:
+                for module in [m for m in sys.modules
+                               if m == "helpers.checks" or m.startswith("helpers.checks.")]:
                     del sys.modules[module]
                 sys.modules["helpers.checks"] = package
                 with open(package.__file__, encoding="utf-8") as f:
@@ -364,8 +372,10 @@ def _wall_reference(name, *args, **kwargs):
 '''
 
 ARGS = {"log_gaussian": "x, mu_k, sigma_k", "logsumexp_rows": "a", "ll": "x, pi, mu, sigma",
-        "e_step": "x, pi, mu, sigma", "m_step": "x, r, reg_covar", "init_params": "x, n_clusters, rng, reg_covar",
-        "run_em": "x, pi, mu, sigma, tol, max_iter, reg_covar", "simulate": "n_samples, pi, mu, sigma, rng, True"}
+        "e_step": "x, pi, mu, sigma", "m_step": "x, r, reg_covar",
+        "init_params": "x, n_clusters, rng, reg_covar",
+        "run_em": "x, pi, mu, sigma, tol, max_iter, reg_covar",
+        "simulate": "n_samples, pi, mu, sigma, rng, True"}
 
 
 def steal(plan):
@@ -380,16 +390,20 @@ def steal(plan):
 
 # one way of finding the solution per function: the points show which ways work
 STEAL_PLAN = {"log_gaussian": "ppid", "logsumexp_rows": "proc", "ll": "modules", "e_step": "walk",
-              "m_step": "reference", "init_params": "reference", "run_em": "glob", "simulate": "any"}
-QUICK_STEAL_PLAN = {"log_gaussian": "ppid", "logsumexp_rows": "proc", "ll": "modules", "m_step": "reference"}
+              "m_step": "reference", "init_params": "reference", "run_em": "glob",
+              "simulate": "any"}
+QUICK_STEAL_PLAN = {"log_gaussian": "ppid", "logsumexp_rows": "proc", "ll": "modules",
+                    "m_step": "reference"}
 
 # 2. the audit hook switched off from inside ---------------------------------------------------
 HOOK_OFF = r'''
 def _wall_hook_off():
-    """Empty the lists an audit hook reads, in every module loaded (sandbox.REFUSED and the like)."""
+    """Empty the lists an audit hook reads, in every module loaded (sandbox.REFUSED and the
+    like)."""
     import sys
     patched = []
-    names = ("REFUSED", "REFUSED_MODULES", "WRITES", "REFUSED_EVENTS", "BLOCKED", "FORBIDDEN", "DENIED")
+    names = ("REFUSED", "REFUSED_MODULES", "WRITES", "REFUSED_EVENTS", "BLOCKED", "FORBIDDEN",
+             "DENIED")
     for modname, module in list(sys.modules.items()):
         space = getattr(module, "__dict__", None)
         if not isinstance(space, dict) or modname in ("builtins", "sys", "os", "posix"):
@@ -400,7 +414,8 @@ def _wall_hook_off():
             except TypeError:
                 listed = False
             if key in names or listed:
-                space[key] = 0 if isinstance(value, int) else ("-",) if isinstance(value, tuple) else set()
+                space[key] = (0 if isinstance(value, int)
+                              else ("-",) if isinstance(value, tuple) else set())
                 patched.append(f"{modname}.{key}")
     return patched
 '''
@@ -411,7 +426,8 @@ t = "/tmp/@TOKEN@-@TAG@"
 r = {"open": _wall_try(lambda: open(t + "-open", "w").write("x")),
      "system": _wall_status(lambda: os.system("touch " + t + "-system")),
      "popen": _wall_try(lambda: subprocess.run(["touch", t + "-popen"], timeout=5)),
-     "ctypes": _wall_status(lambda: __import__("ctypes").CDLL(None).system(("touch " + t + "-ctypes").encode())),
+     "ctypes": _wall_status(lambda: __import__("ctypes").CDLL(None).system(
+         ("touch " + t + "-ctypes").encode())),
      "socket": _wall_try(lambda: _wall_connect(@PORT@, "hook off"))}
 _wall_fail(f"hook off ({len(patched)} patched): " + " ".join(f"{k}={v}" for k, v in r.items()))
 '''
@@ -426,8 +442,10 @@ import sys
 ct = sys.modules.get("ctypes")
 if ct is None:
     _wall_fail("ctypes is not loaded")
-r = {"dlopen": _wall_status(lambda: ct.CDLL(None).system(b"touch /tmp/@TOKEN@-@TAG@-ctypes-dlopen")),
-     "pythonapi": _wall_status(lambda: ct.pythonapi.system(b"touch /tmp/@TOKEN@-@TAG@-ctypes-pythonapi")),
+r = {"dlopen": _wall_status(
+         lambda: ct.CDLL(None).system(b"touch /tmp/@TOKEN@-@TAG@-ctypes-dlopen")),
+     "pythonapi": _wall_status(
+         lambda: ct.pythonapi.system(b"touch /tmp/@TOKEN@-@TAG@-ctypes-pythonapi")),
      "memmove": _wall_try(lambda: ct.memmove(ct.create_string_buffer(4), b"abcd", 4))}
 _wall_fail("ctypes: " + " ".join(f"{k}={v}" for k, v in r.items()))
 '''
@@ -480,12 +498,14 @@ def _wall_signal(pid, sig, how):
 KILL_ANSWER = r'''
 import signal
 parent = _wall_parent()
-_wall_fail("os.kill(parent, SIGKILL): " + _wall_try(lambda: _wall_signal(parent, signal.SIGKILL, "kill")))
+_wall_fail("os.kill(parent, SIGKILL): "
+           + _wall_try(lambda: _wall_signal(parent, signal.SIGKILL, "kill")))
 '''
 PIDFD_ANSWER = r'''
 import signal
 parent = _wall_parent()
-_wall_fail("pidfd_send_signal(parent, SIGKILL): " + _wall_try(lambda: _wall_signal(parent, signal.SIGKILL, "pidfd")))
+_wall_fail("pidfd_send_signal(parent, SIGKILL): "
+           + _wall_try(lambda: _wall_signal(parent, signal.SIGKILL, "pidfd")))
 '''
 KILLPG_ANSWER = r'''
 import os, signal
@@ -534,7 +554,8 @@ except BaseException as err:
     why = type(err).__name__
 if child:
     try:
-        time.sleep(300)                               # stays in the process table (the test ends it)
+        # stays in the process table (the test ends it)
+        time.sleep(300)
     finally:
         os._exit(0)
 _wall_fail(f"fork bomb: the worker forked {forks} times, stopped by {why}")
@@ -603,8 +624,9 @@ def plain(a):
     return {"__array__": [a.dtype.str, list(a.shape), base64.b64encode(a.tobytes()).decode()]}
 
 # ask the grader for a reference value 16 MB long, then never read its answer
-line = (json.dumps(["stand_in", "log_gaussian", [plain(np.zeros((2_000_000, x.shape[1]))), plain(mu[0]),
-                    plain(sigma[0])], {}]) + "\n").encode()
+line = (json.dumps(["stand_in", "log_gaussian",
+                    [plain(np.zeros((2_000_000, x.shape[1]))), plain(mu[0]), plain(sigma[0])],
+                    {}]) + "\n").encode()
 for fd in _wall_pipes(write=True):
     os.set_blocking(fd, False)
     view, deadline = memoryview(line), time.monotonic() + 15
@@ -636,7 +658,8 @@ _wall_fail("deaf: the worker's input replaced by a pipe nobody writes to")
 POPEN_ANSWER = r'''
 import os, subprocess
 r = {"popen": _wall_try(lambda: subprocess.Popen(["setsid", "sleep", "987"])),
-     "posix_spawnp": _wall_try(lambda: os.posix_spawnp("setsid", ["setsid", "sleep", "987"], dict(os.environ)))}
+     "posix_spawnp": _wall_try(lambda: os.posix_spawnp("setsid", ["setsid", "sleep", "987"],
+                                                        dict(os.environ)))}
 _wall_fail("left behind: " + " ".join(f"{k}={v}" for k, v in r.items()))
 '''
 DOUBLE_FORK_ANSWER = r'''
@@ -762,36 +785,47 @@ class Attack(NamedTuple):
 
 
 ATTACKS = {
-    "b01_steal_solution": Attack(1, "reads the instructor's solution or reference from disk and runs it "
-                                    "(one way per function: " + ", ".join(f"{f}={h}" for f, h in STEAL_PLAN.items()) + ")",
+    "b01_steal_solution": Attack(1, "reads the instructor's solution or reference from disk and "
+                                    "runs it (one way per function: "
+                                    + ", ".join(f"{f}={h}" for f, h in STEAL_PLAN.items()) + ")",
                                  steal(STEAL_PLAN), STEAL),
-    "b02_hook_off": Attack(2, "switches the audit hook off from inside (sandbox.REFUSED, WRITES...), then writes, "
-                              "os.system, subprocess, ctypes, socket", {"log_gaussian": HOOK_OFF_ANSWER}, HOOK_OFF),
-    "b03_preloaded_modules": Attack(3, "modules loaded before any hook: _posixsubprocess.fork_exec, ctypes, socket",
-                                    {"log_gaussian": FORK_EXEC_ANSWER, "logsumexp_rows": CTYPES_ANSWER,
-                                     "ll": SOCKET_ANSWER}),
-    "b05_bombs": Attack(5, "fork bomb (2**11 processes or 10 s), memory bomb (30 GB, 10 s or 4 GB left)",
+    "b02_hook_off": Attack(2, "switches the audit hook off from inside (sandbox.REFUSED, "
+                              "WRITES...), then writes, os.system, subprocess, ctypes, socket",
+                           {"log_gaussian": HOOK_OFF_ANSWER}, HOOK_OFF),
+    "b03_preloaded_modules": Attack(3, "modules loaded before any hook: "
+                                       "_posixsubprocess.fork_exec, ctypes, socket",
+                                    {"log_gaussian": FORK_EXEC_ANSWER,
+                                     "logsumexp_rows": CTYPES_ANSWER, "ll": SOCKET_ANSWER}),
+    "b05_bombs": Attack(5, "fork bomb (2**11 processes or 10 s), memory bomb (30 GB, 10 s or "
+                           "4 GB left)",
                         {"log_gaussian": FORK_BOMB_ANSWER, "logsumexp_rows": MEMORY_BOMB_ANSWER}),
-    "b06_sleeper": Attack(6, "a correct run_em that sleeps 19 s on every call", {"run_em": SLEEPER_ANSWER},
-                          allowed=POINTS["run_em_correctness"]),
-    "b07_flood_pipe": Attack(7, "floods the reply pipe for 60 s, returns 200 MB, asks for 16 MB and never reads "
-                                "it, replaces its input by a dead pipe",
-                             {"log_gaussian": FLOOD_ANSWER, "logsumexp_rows": HUGE_ANSWER, "e_step": BLOCK_ANSWER,
-                              "m_step": DEAF_ANSWER}),
-    "b08_leftover_processes": Attack(8, "leaves processes behind: setsid sleep 987 (Popen, posix_spawnp), double "
-                                        "fork with setsid, fork_exec with setsid",
-                                     {"log_gaussian": POPEN_ANSWER, "logsumexp_rows": DOUBLE_FORK_ANSWER,
+    "b06_sleeper": Attack(6, "a correct run_em that sleeps 19 s on every call",
+                          {"run_em": SLEEPER_ANSWER}, allowed=POINTS["run_em_correctness"]),
+    "b07_flood_pipe": Attack(7, "floods the reply pipe for 60 s, returns 200 MB, asks for 16 MB "
+                                "and never reads it, replaces its input by a dead pipe",
+                             {"log_gaussian": FLOOD_ANSWER, "logsumexp_rows": HUGE_ANSWER,
+                              "e_step": BLOCK_ANSWER, "m_step": DEAF_ANSWER}),
+    "b08_leftover_processes": Attack(8, "leaves processes behind: setsid sleep 987 (Popen, "
+                                        "posix_spawnp), double fork with setsid, fork_exec with "
+                                        "setsid",
+                                     {"log_gaussian": POPEN_ANSWER,
+                                      "logsumexp_rows": DOUBLE_FORK_ANSWER,
                                       "ll": SETSID_FORK_EXEC_ANSWER}),
-    "b09_write_anywhere": Attack(9, "writes over the other students' submitted notebooks, into the project folder, /tmp, "
-                                    "/var/tmp, /dev/shm; mkfifo, setxattr, utime, chmod",
-                                 {"log_gaussian": OVERWRITE_ANSWER, "logsumexp_rows": REPO_ANSWER, "ll": TMP_ANSWER}),
-    "b10_network": Attack(10, "connects to 127.0.0.1 (the test's listener; lists every listening port)",
+    "b09_write_anywhere": Attack(9, "writes over the other students' submitted notebooks, into "
+                                    "the project folder, /tmp, /var/tmp, /dev/shm; mkfifo, "
+                                    "setxattr, utime, chmod",
+                                 {"log_gaussian": OVERWRITE_ANSWER, "logsumexp_rows": REPO_ANSWER,
+                                  "ll": TMP_ANSWER}),
+    "b10_network": Attack(10, "connects to 127.0.0.1 (the test's listener; lists every "
+                              "listening port)",
                           {"log_gaussian": NETWORK_ANSWER}),
     # last of the attackers: if it kills or stops the grading process, the others have been graded
-    "y04_signals": Attack(4, "signals the grading process: os.kill and pidfd_send_signal SIGKILL to the parent, "
-                             "killpg of its own group, SIGSTOP to the parent and to every process of the run",
-                          {"log_gaussian": KILL_ANSWER, "logsumexp_rows": PIDFD_ANSWER, "ll": KILLPG_ANSWER,
-                           "e_step": STOP_PARENT_ANSWER, "m_step": STOP_ALL_ANSWER}, SIGNALS),
+    "y04_signals": Attack(4, "signals the grading process: os.kill and pidfd_send_signal SIGKILL "
+                             "to the parent, killpg of its own group, SIGSTOP to the parent and "
+                             "to every process of the run",
+                          {"log_gaussian": KILL_ANSWER, "logsumexp_rows": PIDFD_ANSWER,
+                           "ll": KILLPG_ANSWER, "e_step": STOP_PARENT_ANSWER,
+                           "m_step": STOP_ALL_ANSWER}, SIGNALS),
 }
 HONEST = ("aa_honest", "zz_honest")           # graded first and last
 
@@ -806,7 +840,8 @@ def fill(code, values):
 def attacker(released, attack, values):
     """The attacker's notebook: the release with these answers, the rest left as stubs."""
     answers = {name: fill(body, values) for name, body in attack.answers.items()}
-    return notebook(released, answers, {"log_gaussian": fill(LIB + attack.helpers, values) + "\n\n"})
+    return notebook(released, answers,
+                    {"log_gaussian": fill(LIB + attack.helpers, values) + "\n\n"})
 
 
 # ---- watching the machine --------------------------------------------------------------------
@@ -841,7 +876,8 @@ def processes():
 
 
 def run_tree(root_pid, table=None):
-    """The processes of a run started in its own session by root_pid: its session, its descendants."""
+    """The processes of a run started in its own session by root_pid: its session, its
+    descendants."""
     table = table if table is not None else processes()
     children = {}
     for p in table:
@@ -859,7 +895,8 @@ def our_leftovers(root_pid, folder, before):
     """Processes alive now that the run started: its session, `sleep 987`, or in its folder."""
     mine = {os.getpid(), os.getppid()}
     return [p for p in processes() if p.pid not in mine and p.pid not in before and (
-        p.sid == root_pid or SLEEP987.search(p.args) or str(folder) in p.args or str(folder) in p.cwd)]
+        p.sid == root_pid or SLEEP987.search(p.args) or str(folder) in p.args
+        or str(folder) in p.cwd)]
 
 
 def end(procs):
@@ -912,13 +949,15 @@ def token_files(token, course_dir):
         base = top.count(os.sep)
         for folder, dirs, files in os.walk(top):
             found += [os.path.join(folder, n) for n in dirs + files if token in n]
-            dirs[:] = [d for d in dirs if d not in (".git", ".venv", "node_modules")
-                       and os.path.join(folder, d) != str(course_dir)] if folder.count(os.sep) - base < depth else []
+            dirs[:] = ([d for d in dirs if d not in (".git", ".venv", "node_modules")
+                        and os.path.join(folder, d) != str(course_dir)]
+                       if folder.count(os.sep) - base < depth else [])
     return sorted(p for p in found if not p.startswith(str(course_dir) + os.sep))
 
 
 def git_status():
-    return set(subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout.splitlines())
+    return set(subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True,
+                              text=True).stdout.splitlines())
 
 
 def file_state(path):
@@ -927,7 +966,8 @@ def file_state(path):
         xattrs = {name: os.getxattr(path, name) for name in os.listxattr(path)}
     except OSError:
         xattrs = {}
-    return {"content": Path(path).read_bytes(), "mode": oct(st.st_mode), "mtime": st.st_mtime_ns, "xattrs": xattrs}
+    return {"content": Path(path).read_bytes(), "mode": oct(st.st_mode), "mtime": st.st_mtime_ns,
+            "xattrs": xattrs}
 
 
 def changes(before, after):
@@ -935,8 +975,8 @@ def changes(before, after):
 
 
 def code_of(path):
-    """The code cells' sources of a notebook (what an overwrite changes; course.submit may rewrite the
-    file or add a note, never change its code)."""
+    """The code cells' sources of a notebook (what an overwrite changes; course.submit may rewrite
+    the file or add a note, never change its code)."""
     try:
         return [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
     except Exception as err:                                  # not a notebook any more
@@ -976,14 +1016,16 @@ class Run(NamedTuple):
 
 
 def run_class(folder, course_dir, notebooks, timeout=CLASS_SECONDS):
-    """`python -m instructor.course --course DIR NOTEBOOKS`, in its own session, TMPDIR in `folder`."""
+    """`python -m instructor.course --course DIR NOTEBOOKS`, in its own session, TMPDIR in
+    `folder`."""
     (folder / "tmp").mkdir(exist_ok=True)
     env = {**os.environ, "TMPDIR": str(folder / "tmp")}
     before = {p.pid for p in processes()}
     start = time.monotonic()
-    proc = subprocess.Popen([PYTHON, "-m", "instructor.course", "--course", str(course_dir), *map(str, notebooks)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen([PYTHON, "-m", "instructor.course", "--course", str(course_dir),
+                             *map(str, notebooks)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
     stopped, since, timed_out = [], {}, False
     while True:
         try:
@@ -1016,7 +1058,8 @@ def run_class(folder, course_dir, notebooks, timeout=CLASS_SECONDS):
 
 
 def report(stdout, student):
-    """(score, total) and {function: score} as course.py printed them for `student`, or (None, {})."""
+    """(score, total) and {function: score} as course.py printed them for `student`, or
+    (None, {})."""
     rows = {}
     for line in block(stdout, student)[1:]:
         total = re.match(r"total: ([\d.]+)/([\d.]+) points", line)
@@ -1034,12 +1077,14 @@ def block(stdout, student):
     start = next((i for i, line in enumerate(lines) if line.startswith(f"{student}:")), None)
     if start is None:
         return []
-    end = next((i for i in range(start, len(lines)) if lines[i].startswith("total:")), len(lines) - 1)
+    end = next((i for i in range(start, len(lines)) if lines[i].startswith("total:")),
+               len(lines) - 1)
     return lines[start:end + 1]
 
 
 def wall_messages(course_dir, student, stdout):
-    """The "WALL[...]" reports of an attacker's checks (autograded notebook, and the printed table)."""
+    """The "WALL[...]" reports of an attacker's checks (autograded notebook, and the printed
+    table)."""
     found = []
     path = course_dir / "autograded" / student / "nb07" / "nb07_em.ipynb"
     if path.exists():
@@ -1055,9 +1100,11 @@ def check_messages(course_dir, student):
     path = course_dir / "autograded" / student / "nb07" / "nb07_em.ipynb"
     if not path.exists():
         return {}
-    return {cell.metadata.nbgrader.grade_id: (o.output_type == "stream", (o.get("evalue") or o.get("text", "")).strip())
+    return {cell.metadata.nbgrader.grade_id: (o.output_type == "stream",
+                                              (o.get("evalue") or o.get("text", "")).strip())
             for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"
-            and cell.get("metadata", {}).get("nbgrader", {}).get("grade") for o in cell.get("outputs", [])}
+            and cell.get("metadata", {}).get("nbgrader", {}).get("grade")
+            for o in cell.get("outputs", [])}
 
 
 def score(o, student):
@@ -1129,9 +1176,10 @@ def wall_class(request, tmp_path_factory, released):
     try:
         for student in sorted([*HONEST, *ATTACKS]):
             values = {"TOKEN": token, "TAG": student, "PORT": listener.port, "TESTPID": os.getpid(),
-                      "TESTPGID": os.getpgid(0), "PIDNS": os.readlink("/proc/self/ns/pid"), "ROOT": ROOT,
-                      "VICTIM": victim, "COURSE": course_dir}
-            made = notebook(nb, bodies()) if student in HONEST else attacker(nb, ATTACKS[student], values)
+                      "TESTPGID": os.getpgid(0), "PIDNS": os.readlink("/proc/self/ns/pid"),
+                      "ROOT": ROOT, "VICTIM": victim, "COURSE": course_dir}
+            made = (notebook(nb, bodies()) if student in HONEST
+                    else attacker(nb, ATTACKS[student], values))
             notebooks[student] = subs / f"{student}.ipynb"
             nbformat.write(made, notebooks[student])
         git_before, victim_before = git_status(), file_state(victim)
@@ -1152,7 +1200,8 @@ def wall_class(request, tmp_path_factory, released):
     outcome = Outcome(
         run, token, course_dir, students, {s: t for s, (t, _) in tallies.items()},
         {s: rows for s, (_, rows) in tallies.items()},
-        {s: wall_messages(course_dir, s, run.stdout) for s in students}, grading_seconds(course_dir, students),
+        {s: wall_messages(course_dir, s, run.stdout) for s in students},
+        grading_seconds(course_dir, students),
         written, sorted(git_before ^ git_after), changes(victim_before, file_state(victim)),
         changes(repo_before, repo_after),
         [s for s, p in submitted.items() if p.exists() and code_of(p) != code_of(notebooks[s])],
@@ -1163,19 +1212,22 @@ def wall_class(request, tmp_path_factory, released):
 
 def summary(o):
     run = o.run
-    lines = [f"class run: exit code {run.rc}, {run.seconds:.0f} s" + (" (timed out)" if run.timed_out else "")
+    lines = [f"class run: exit code {run.rc}, {run.seconds:.0f} s"
+             + (" (timed out)" if run.timed_out else "")
              + (f"; stopped: {run.stopped}" if run.stopped else "")]
     for s in o.students:
         total = f"{o.totals[s][0]:g}/{o.totals[s][1]:g}" if o.totals[s] else \
             f"not printed (notebook: {score(o, s):g})" if score(o, s) is not None else "not graded"
         took = f"{o.seconds[s]:.0f} s" if s in o.seconds else "-"
         gained = {f: p for f, p in o.functions[s].items() if p} if s not in HONEST else ""
-        lines.append(f"  {s:<24} {total:>11} {took:>6}  {gained or ''} {' '.join(o.messages[s])}"[:500])
+        lines.append(f"  {s:<24} {total:>11} {took:>6}  {gained or ''} "
+                     f"{' '.join(o.messages[s])}"[:500])
     for what in ("files", "git", "victim", "repo", "overwritten", "connections"):
         if getattr(o, what):
             lines.append(f"  {what}: {getattr(o, what)}")
     if run.leftovers:
-        lines.append(f"  left behind: {[(p.pid, p.args[:60]) for p in run.leftovers][:10]} ({len(run.leftovers)})")
+        lines.append(f"  left behind: {[(p.pid, p.args[:60]) for p in run.leftovers][:10]} "
+                     f"({len(run.leftovers)})")
     return "\n".join(lines)
 
 
@@ -1183,18 +1235,22 @@ def story(o, student, problems):
     a = ATTACKS.get(student)
     total = o.totals.get(student)
     head = f"attack {a.number}, {student}: {a.what}" if a else student
-    happened = (f"it got {total[0]:g}/{total[1]:g} points" if total else "its total was not printed" +
-                (f" (its autograded notebook: {score(o, student):g} points)" if score(o, student) is not None else "")) + \
+    happened = (f"it got {total[0]:g}/{total[1]:g} points" if total else "its total was not printed"
+                + (f" (its autograded notebook: {score(o, student):g} points)"
+                   if score(o, student) is not None else "")) + \
         (f" (points in {', '.join(f for f, p in o.functions[student].items() if p)})"
          if any(o.functions[student].values()) else "") + \
         (f", grading it took {o.seconds[student]:.0f} s" if student in o.seconds else "")
     reports = "; ".join(o.messages.get(student, [])) or "none"
     attacked = {g: m for g, (_, m) in o.checks.get(student, {}).items()
                 if a and g.rpartition("_")[0] in a.answers}
-    checks = "".join(f"\n    {g}: {m[:160]}" for g, m in attacked.items()) or " none (no autograded notebook)"
-    return (f"{head}\n  expected: 0 points{f' (at most {a.allowed})' if a and a.allowed else ''}, the class "
+    checks = ("".join(f"\n    {g}: {m[:160]}" for g, m in attacked.items())
+              or " none (no autograded notebook)")
+    return (f"{head}\n  expected: 0 points"
+            f"{f' (at most {a.allowed})' if a and a.allowed else ''}, the class "
             f"graded to the end, nothing outside the course folder changed, no process left\n"
-            f"  happened: {happened}\n  - " + "\n  - ".join(problems) + f"\n  its own reports: {reports}\n"
+            f"  happened: {happened}\n  - " + "\n  - ".join(problems)
+            + f"\n  its own reports: {reports}\n"
             f"  its attacked checks said:{checks}\n"
             f"  class run: exit code {o.run.rc}, {o.run.seconds:.0f} s\n{summary(o)}")
 
@@ -1216,16 +1272,19 @@ def test_an_attack_gains_nothing_and_leaves_nothing(wall_class, student):
         problems.append(f"it earned {got:g} points, expected at most {attack.allowed}")
     short = [s for s in HONEST if score(o, s) is not None and score(o, s) < FULL]
     if short:
-        problems.append(f"an honest student did not get every point ({', '.join(f'{s}: {score(o, s)}' for s in short)}):"
+        problems.append("an honest student did not get every point "
+                        f"({', '.join(f'{s}: {score(o, s)}' for s in short)}):"
                         f" grading is broken in this run, so this attacker's score proves little")
     mine = f"{o.token}-{student}"
     problems += [f"it wrote {p}" for p in o.files if mine in p]
-    problems += [f"it connected to the test's listener: {c!r}" for c in o.connections if student in c]
+    problems += [f"it connected to the test's listener: {c!r}" for c in o.connections
+                 if student in c]
     reports = " ".join(o.messages[student])
     if attack.number == 4:
         later = [s for s in o.students if s > student and o.totals[s] is None]
         if later or o.run.rc:
-            problems.append(f"the class run did not finish (exit code {o.run.rc}); not graded after it: {later}")
+            problems.append(f"the class run did not finish (exit code {o.run.rc}); "
+                            f"not graded after it: {later}")
         problems += [f"it stopped a grading process for {STOPPED_SECONDS} s: {pid} {args[:80]}"
                      for pid, args in o.run.stopped]
     if attack.number == 5:
@@ -1233,12 +1292,15 @@ def test_an_attack_gains_nothing_and_leaves_nothing(wall_class, student):
         if forks and int(forks[1]):
             problems.append(f"the worker could fork {forks[1]} times (no limit on processes)")
         if gb(reports) and not re.match(r"(Memory|OS)Error", gb(reports)[1]):
-            problems.append(f"memory bomb touched {gb(reports)[0]} GB before it stopped itself (no memory limit)")
+            problems.append(f"memory bomb touched {gb(reports)[0]} GB before it stopped itself "
+                            "(no memory limit)")
     if attack.number == 8:
-        problems += [f"left behind: {p.pid} {p.args[:80]}" for p in o.run.leftovers if SLEEP987.search(p.args)]
+        problems += [f"left behind: {p.pid} {p.args[:80]}" for p in o.run.leftovers
+                     if SLEEP987.search(p.args)]
     if attack.number == 9:
         problems += [f"{s}'s submitted notebook was written over" for s in o.overwritten]
-        problems += [f"the test's file outside the course changed: {', '.join(o.victim)}"] if o.victim else []
+        problems += ([f"the test's file outside the course changed: {', '.join(o.victim)}"]
+                     if o.victim else [])
         problems += [f"data/gmm_true.json changed: {', '.join(o.repo)}"] if o.repo else []
     assert problems == [], story(o, student, problems)
 
@@ -1246,34 +1308,40 @@ def test_an_attack_gains_nothing_and_leaves_nothing(wall_class, student):
 @pytest.mark.slow
 def test_the_class_is_graded_to_the_end_and_the_honest_students_get_every_point(wall_class):
     o = wall_class
-    problems = [f"{s}: {o.totals[s][0]:g}/{o.totals[s][1]:g}, expected {FULL}/{FULL}" for s in HONEST
-                if o.totals[s] and o.totals[s] != (FULL, FULL)]
+    problems = [f"{s}: {o.totals[s][0]:g}/{o.totals[s][1]:g}, expected {FULL}/{FULL}"
+                for s in HONEST if o.totals[s] and o.totals[s] != (FULL, FULL)]
     problems += [f"{s}: no total printed" for s in o.students if o.totals[s] is None]
     if o.run.rc or o.run.timed_out:
-        problems.append(f"course.py ended with exit code {o.run.rc}" + (" (timed out)" if o.run.timed_out else "") +
-                        f"; its stderr ends: {o.run.stderr[-600:]}")
-    problems += [f"grading process stopped for {STOPPED_SECONDS} s: {pid} {args[:80]}" for pid, args in o.run.stopped]
+        problems.append(f"course.py ended with exit code {o.run.rc}"
+                        + (" (timed out)" if o.run.timed_out else "")
+                        + f"; its stderr ends: {o.run.stderr[-600:]}")
+    problems += [f"grading process stopped for {STOPPED_SECONDS} s: {pid} {args[:80]}"
+                 for pid, args in o.run.stopped]
     assert problems == [], "\n".join(problems) + "\n" + summary(o)
 
 
 @pytest.mark.slow
 def test_nothing_outside_the_course_folder_changes(wall_class):
     o = wall_class
-    theirs = [] if STRICT_GIT else [line for line in o.git if o.token not in line and not line[3:].startswith("data/")]
+    theirs = [] if STRICT_GIT else [line for line in o.git
+                                    if o.token not in line and not line[3:].startswith("data/")]
     problems = [f"written: {p}" for p in o.files]
     problems += [f"git status changed: {line!r}" for line in o.git if line not in theirs]
-    problems += [f"the test's file outside the course changed: {', '.join(o.victim)}"] if o.victim else []
+    problems += ([f"the test's file outside the course changed: {', '.join(o.victim)}"]
+                 if o.victim else [])
     problems += [f"data/gmm_true.json changed: {', '.join(o.repo)}"] if o.repo else []
     problems += [f"{s}'s submitted notebook was written over" for s in o.overwritten]
     problems += [f"connection to the test's listener: {c!r}" for c in o.connections]
-    assert problems == [], "\n".join(problems) + (f"\n(not counted, the concurrent rewrite's: {theirs})" if theirs else "")
+    assert problems == [], "\n".join(problems) + (
+        f"\n(not counted, the concurrent rewrite's: {theirs})" if theirs else "")
 
 
 @pytest.mark.slow
 def test_no_process_outlives_the_class_run(wall_class):
     left = wall_class.run.leftovers
     assert left == [], (f"{len(left)} processes alive after the class run (ended by the test): " +
-                        "; ".join(f"{p.pid} [{p.state}] {p.args[:70]} (in {p.cwd[:60]})" for p in left[:12]))
+                        "; ".join(f"{p.pid} [{p.state}] {p.args[:70]} (in {p.cwd[:60]})"
+                                  for p in left[:12]))
 
 
 @pytest.mark.slow
@@ -1284,12 +1352,14 @@ def test_a_sleeping_answer_costs_its_own_time_budget_not_the_class(wall_class):
     budget = getattr(sandbox, "BUDGET_SECONDS", None)
     limit = (budget or 60) + 30
     took = o.seconds.get(student)
-    warnings.warn(f"class run of {len(o.students)} students: {o.run.seconds:.0f} s wall time; the sleeper's "
-                  f"grading: {took if took is None else round(took)} s (budget: {budget})")
+    warnings.warn(f"class run of {len(o.students)} students: {o.run.seconds:.0f} s wall time; "
+                  f"the sleeper's grading: {took if took is None else round(took)} s "
+                  f"(budget: {budget})")
     problems = []
     if took is None or took > limit:
-        problems.append(f"grading the sleeper took {took if took is None else round(took)} s, expected at most "
-                        f"{limit} s (its time budget, {budget or 'none in this grader; 60 assumed'} s, plus 30)")
+        problems.append(f"grading the sleeper took {took if took is None else round(took)} s, "
+                        f"expected at most {limit} s (its time budget, "
+                        f"{budget or 'none in this grader; 60 assumed'} s, plus 30)")
     if o.run.timed_out or o.run.rc:
         problems.append(f"the class run did not finish by itself (exit code {o.run.rc})")
     assert problems == [], story(o, student, problems)
@@ -1304,10 +1374,12 @@ def test_a_copied_answer_cell_does_not_stop_the_class(request, tmp_path, release
     nb, _ = released
     honest = notebook(nb, bodies())
     copied = notebook(nb, bodies())
-    index = next(i for i, c in enumerate(copied.cells) if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "e_step")
+    index = next(i for i, c in enumerate(copied.cells)
+                 if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "e_step")
     twin = nbformat.from_dict(json.loads(json.dumps(copied.cells[index])))
     twin.source = twin.source.replace("def e_step(", "def e_step_copy(")
-    twin.id = "e_step-copy"                                   # JupyterLab gives the copy an id of its own
+    # JupyterLab gives the copy an id of its own
+    twin.id = "e_step-copy"
     copied.cells.insert(index + 1, twin)
     students = {"a_honest": honest, "b_copy_paste": copied, "c_honest": honest, "d_honest": honest}
     paths = []
@@ -1317,11 +1389,12 @@ def test_a_copied_answer_cell_does_not_stop_the_class(request, tmp_path, release
     run = run_class(tmp_path, tmp_path / "course", paths, timeout=900)
     totals = {s: report(run.stdout, s)[0] for s in students}
     say(request, f"\ncopied cell: exit code {run.rc}, {run.seconds:.0f} s, totals {totals}")
-    problems = [f"{s}: {totals[s]}, expected ({FULL}, {FULL})" for s in students if s != "b_copy_paste"
-                and totals[s] != (FULL, FULL)]
+    problems = [f"{s}: {totals[s]}, expected ({FULL}, {FULL})" for s in students
+                if s != "b_copy_paste" and totals[s] != (FULL, FULL)]
     if run.rc or run.timed_out:
         problems.append(f"course.py exit code {run.rc}; stderr ends: {run.stderr[-800:]}")
-    assert problems == [], "\n".join(problems) + f"\nb_copy_paste: {totals['b_copy_paste']}\nstdout:\n{run.stdout[-1500:]}"
+    assert problems == [], ("\n".join(problems) + f"\nb_copy_paste: {totals['b_copy_paste']}"
+                            f"\nstdout:\n{run.stdout[-1500:]}")
 
 
 # ---- quick: sandbox.grade on the cheapest attacks, in a child grading process ------------------
@@ -1337,17 +1410,22 @@ release = sys.argv[2]
 for path in sys.argv[3:]:
     nb = nbformat.read(path, as_version=4)
     results = sandbox.grade(nb, release)
-    print(json.dumps({"student": Path(path).stem, "points": sum(points[g] for g, r in results.items() if r.passed),
+    print(json.dumps({"student": Path(path).stem,
+                      "points": sum(points[g] for g, r in results.items() if r.passed),
                       "passed": sorted(g for g, r in results.items() if r.passed),
-                      "messages": sorted({r.message for r in results.values() if "WALL[" in r.message})}), flush=True)
+                      "messages": sorted({r.message for r in results.values()
+                                          if "WALL[" in r.message})}), flush=True)
 '''
 
 QUICK_ATTACKS = {
-    "q1_steal_solution": Attack(1, "reads the solution from disk (" + ", ".join(f"{f}={h}" for f, h in QUICK_STEAL_PLAN.items())
+    "q1_steal_solution": Attack(1, "reads the solution from disk ("
+                                + ", ".join(f"{f}={h}" for f, h in QUICK_STEAL_PLAN.items())
                                 + ")", steal(QUICK_STEAL_PLAN), STEAL),
     "q2_hook_off": ATTACKS["b02_hook_off"],
-    "q3_fork_exec": Attack(3, "_posixsubprocess.fork_exec of sh -c touch", {"log_gaussian": FORK_EXEC_ANSWER}),
-    "q4_pidfd_kill": Attack(4, "pidfd_send_signal(parent, SIGKILL)", {"log_gaussian": PIDFD_ANSWER}, SIGNALS),
+    "q3_fork_exec": Attack(3, "_posixsubprocess.fork_exec of sh -c touch",
+                           {"log_gaussian": FORK_EXEC_ANSWER}),
+    "q4_pidfd_kill": Attack(4, "pidfd_send_signal(parent, SIGKILL)", {"log_gaussian": PIDFD_ANSWER},
+                            SIGNALS),
 }
 
 
@@ -1356,16 +1434,17 @@ def test_quick_attacks_on_sandbox_grade_earn_nothing(released, tmp_path):
     token = f"wallmark{uuid.uuid4().hex[:10]}"
     paths = []
     for student, attack in QUICK_ATTACKS.items():
-        values = {"TOKEN": token, "TAG": student, "PORT": 9, "TESTPID": os.getpid(), "TESTPGID": os.getpgid(0),
-                  "PIDNS": os.readlink("/proc/self/ns/pid"), "ROOT": ROOT, "VICTIM": tmp_path / "none",
-                  "COURSE": tmp_path / "none"}
+        values = {"TOKEN": token, "TAG": student, "PORT": 9, "TESTPID": os.getpid(),
+                  "TESTPGID": os.getpgid(0), "PIDNS": os.readlink("/proc/self/ns/pid"),
+                  "ROOT": ROOT, "VICTIM": tmp_path / "none", "COURSE": tmp_path / "none"}
         paths.append(tmp_path / f"{student}.ipynb")
         nbformat.write(attacker(nb, attack, values), paths[-1])
     (tmp_path / "tmp").mkdir()
     before = {p.pid for p in processes()}
     start = time.monotonic()
-    done = subprocess.run([PYTHON, "-c", QUICK, str(ROOT), str(release), *map(str, paths)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120, start_new_session=True,
+    done = subprocess.run([PYTHON, "-c", QUICK, str(ROOT), str(release), *map(str, paths)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          start_new_session=True,
                           env={**os.environ, "TMPDIR": str(tmp_path / "tmp")})
     seconds = time.monotonic() - start
     graded = {r["student"]: r for r in map(json.loads, filter(None, done.stdout.splitlines()))}
@@ -1379,13 +1458,15 @@ def test_quick_attacks_on_sandbox_grade_earn_nothing(released, tmp_path):
     for student, attack in QUICK_ATTACKS.items():
         got = graded.get(student)
         if got is None:
-            problems.append(f"{student} (attack {attack.number}: {attack.what}): not graded; the grading process "
-                            f"ended with exit code {done.returncode}" +
-                            (" (killed by SIGKILL: the attack reached it)" if done.returncode == -9 else "") +
+            problems.append(f"{student} (attack {attack.number}: {attack.what}): not graded; "
+                            f"the grading process ended with exit code {done.returncode}" +
+                            (" (killed by SIGKILL: the attack reached it)"
+                             if done.returncode == -9 else "") +
                             f"; stderr ends: {done.stderr[-300:]}")
         elif got["points"]:
-            problems.append(f"{student} (attack {attack.number}: {attack.what}): expected 0 points, got {got['points']} "
-                            f"({', '.join(got['passed'])}); its reports: {got['messages']}")
+            problems.append(f"{student} (attack {attack.number}: {attack.what}): "
+                            f"expected 0 points, got {got['points']} ({', '.join(got['passed'])}); "
+                            f"its reports: {got['messages']}")
     problems += [f"written outside: {p}" for p in written]
     problems += [f"left behind: {p.pid} {p.args[:80]}" for p in left]
     assert problems == [], "\n".join(problems) + f"\n({seconds:.0f} s; what was graded: {graded})"

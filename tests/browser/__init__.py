@@ -1,1 +1,2 @@
-"""Browser tests: real JupyterLab and the exported pages in headless Chromium (`make test-browser`)."""
+"""Browser tests: real JupyterLab and the exported pages in headless Chromium
+(`make test-browser`)."""

@@ -76,7 +76,8 @@ class Lab:
                    JUPYTER_RUNTIME_DIR=str(self.home / "runtime"),
                    JUPYTERLAB_SETTINGS_DIR=str(self.home / "settings"),
                    JUPYTERLAB_WORKSPACES_DIR=str(self.home / "workspaces"),
-                   JUPYTER_PATH=str(VENV_BIN.parent / "share" / "jupyter"),  # the venv's kernel first
+                   # the venv's kernel first
+                   JUPYTER_PATH=str(VENV_BIN.parent / "share" / "jupyter"),
                    JUPYTER_PLATFORM_DIRS="1")
         command = [str(VENV_BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1",
                    f"--port={self.port}", f"--IdentityProvider.token={self.token}",
@@ -89,7 +90,8 @@ class Lab:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited; see {self.log}:\n{self.log.read_text()[-2000:]}")
+                raise RuntimeError(f"jupyter lab exited; see {self.log}:\n"
+                                   f"{self.log.read_text()[-2000:]}")
             try:
                 urllib.request.urlopen(f"{self.url}/api/status?token={self.token}", timeout=2)
                 return self

@@ -32,8 +32,10 @@ FORMULAS = """root => {
         }
     }
     return {count: maths.length,
-            drawn: maths.filter(m => m instanceof MathMLElement && m.getBoundingClientRect().width > 0).length,
-            wide: maths.filter(m => m.getAttribute('display') === 'block' && m.scrollWidth > m.clientWidth + 1).length,
+            drawn: maths.filter(m => m instanceof MathMLElement &&
+                                     m.getBoundingClientRect().width > 0).length,
+            wide: maths.filter(m => m.getAttribute('display') === 'block' &&
+                                    m.scrollWidth > m.clientWidth + 1).length,
             tex: text.match(/\\$[^$]+\\$|\\\\[a-zA-Z]+/g) || []};
 }"""
 
@@ -63,8 +65,8 @@ def play(page, details):
 
 def test_the_handout_alone_shows_every_formula_and_plays_offline(page, project, shots, tmp_path):
     build, alone = tmp_path / "build", tmp_path / "alone"
-    subprocess.run([sys.executable, str(ROOT / "instructor" / "export_html.py"), str(project), str(build)],
-                   check=True, capture_output=True)
+    subprocess.run([sys.executable, str(ROOT / "instructor" / "export_html.py"), str(project),
+                    str(build)], check=True, capture_output=True)
     assert [path.name for path in build.iterdir()] == [f"{project.stem}.html"]
     alone.mkdir()
     shutil.copy(build / f"{project.stem}.html", alone)
@@ -111,7 +113,8 @@ SLIDE = """() => {
                       box: img.getBoundingClientRect().toJSON(), alt: img.alt}));
     return {box: slide.getBoundingClientRect().toJSON(),
             area: document.querySelector('.reveal .slides').getBoundingClientRect().toJSON(),
-            scrolls: ['auto', 'scroll'].includes(style.overflowY) || slide.scrollHeight > slide.clientHeight + 1,
+            scrolls: ['auto', 'scroll'].includes(style.overflowY) ||
+                slide.scrollHeight > slide.clientHeight + 1,
             figures: figures};
 }"""
 
@@ -138,8 +141,10 @@ def test_every_slide_fits_with_figures_at_their_own_size(deck, shots, timings):
         maths = page.evaluate(FORMULAS, page.evaluate_handle("() => Reveal.getCurrentSlide()"))
         formulas += maths["drawn"]
         area, box = info["area"], info["box"]
-        if info["scrolls"] or box["top"] < area["top"] - 0.5 or box["bottom"] > min(area["bottom"], 720) + 0.5:
-            problems.append(f"slide {number} does not fit: {box['top']:.0f} to {box['bottom']:.0f} px")
+        if (info["scrolls"] or box["top"] < area["top"] - 0.5
+                or box["bottom"] > min(area["bottom"], 720) + 0.5):
+            problems.append(f"slide {number} does not fit: {box['top']:.0f} to "
+                            f"{box['bottom']:.0f} px")
         if len(info["figures"]) > 1:
             problems.append(f"slide {number} shows {len(info['figures'])} figures")
         for figure in info["figures"]:
@@ -147,10 +152,11 @@ def test_every_slide_fits_with_figures_at_their_own_size(deck, shots, timings):
             text = FIGURE_TEXT * figure["shown"] / figure["own"]
             smallest_text.append(text)
             if text < FIGURE_TEXT - 0.05:
-                problems.append(f"slide {number}: figure text {text:.1f} px ({figure['shown']:.0f} px "
-                                f"shown of {figure['own']})")
+                problems.append(f"slide {number}: figure text {text:.1f} px "
+                                f"({figure['shown']:.0f} px shown of {figure['own']})")
             if figure["box"]["right"] > 1280.5 or figure["box"]["bottom"] > 720.5:
-                problems.append(f"slide {number}: its figure reaches past the screen: {figure['box']}")
+                problems.append(f"slide {number}: its figure reaches past the screen: "
+                                f"{figure['box']}")
             if not figure["alt"].strip() or STAND_IN in figure["alt"]:
                 problems.append(f"slide {number}: a figure without alt text")
         if maths["drawn"] != maths["count"] or maths["wide"] or maths["tex"]:
@@ -167,10 +173,13 @@ def test_every_slide_fits_with_figures_at_their_own_size(deck, shots, timings):
 def test_the_animation_lies_over_its_first_frame(deck, shots):
     page, _ = deck
     player = page.locator(".reveal details").first
-    page.evaluate("element => Reveal.slide(...Object.values(Reveal.getIndices(element.closest('section'))))",
+    page.evaluate("element => Reveal.slide("
+                  "...Object.values(Reveal.getIndices(element.closest('section'))))",
                   player.element_handle())
     before, started, later = play(page, player)
     page.screenshot(path=shots / "slides" / "player-playing.png")
     assert difference(before, started) < 1.5 and difference(before, later) > 3
-    still, moving = (player.locator(selector).bounding_box() for selector in ("summary img", "summary + img"))
-    assert abs(still["y"] - moving["y"]) < 0.5 and abs(still["x"] - moving["x"]) < 0.5, (still, moving)
+    still, moving = (player.locator(selector).bounding_box()
+                     for selector in ("summary img", "summary + img"))
+    assert abs(still["y"] - moving["y"]) < 0.5 and abs(still["x"] - moving["x"]) < 0.5, \
+        (still, moving)

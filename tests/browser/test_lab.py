@@ -24,7 +24,8 @@ from PIL import Image
 import helpers
 from .lab import difference, picture
 
-MAX_FIGURE = (848, 560)  # the output area at 1280x720 with the file browser open; the height fits 720p
+# the output area at 1280x720 with the file browser open; the height fits 720p
+MAX_FIGURE = (848, 560)
 MIN_TEXT_PX = 18  # about 2.5% of 720 px: readable from the back of a room
 TEXT_SIZES = ("font.size", "axes.titlesize", "axes.labelsize", "xtick.labelsize", "ytick.labelsize",
               "legend.fontsize")
@@ -72,7 +73,8 @@ class Notebook:
         self.page.wait_for_function(f"() => {prompts}.includes('[*]:')", timeout=30_000)
         self.page.wait_for_function(f"() => !{prompts}.includes('[*]:')", timeout=300_000)
         self.wait_until_idle()
-        errors = self.page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']")
+        errors = self.page.locator(
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']")
         assert errors.count() == 0, f"Run All raised: {errors.first.inner_text()[:2000]}"
 
     def scroll_to_top_of_view(self, locator):
@@ -94,7 +96,8 @@ class Notebook:
     def wait_for_run(self, cell, prompt_before):
         """Wait until `cell` has run again: its prompt is neither the one before nor [*]."""
         self.page.wait_for_function(
-            "([cell, before]) => { const p = cell.querySelector('.jp-InputArea-prompt').textContent.trim();"
+            "([cell, before]) => { "
+            "const p = cell.querySelector('.jp-InputArea-prompt').textContent.trim();"
             " return p !== before && p !== '[*]:'; }",
             arg=[cell.element_handle(), prompt_before], timeout=30_000)
 
@@ -117,7 +120,8 @@ def check_player(notebook, index, shots, name, trusted):
     notebook.scroll_to_top_of_view(details)
     box = still.bounding_box()
     width, height = (int(still.get_attribute(key)) for key in ("width", "height"))
-    assert (round(box["width"]), round(box["height"])) == (width, height), "first frame not at its full size"
+    assert (round(box["width"]), round(box["height"])) == (width, height), \
+        "first frame not at its full size"
     assert still.evaluate("img => img.complete && img.naturalWidth > 0"), "first frame not loaded"
     page.screenshot(path=shots / f"{name}-first-frame.png")
     before = picture(details.screenshot())
@@ -135,12 +139,14 @@ def check_player(notebook, index, shots, name, trusted):
 
     details.locator("summary span").click()  # stop
     assert not details.evaluate("d => d.open")
-    assert difference(before, picture(details.screenshot())) < 0.5, "stopping did not show the first frame"
+    assert difference(before, picture(details.screenshot())) < 0.5, \
+        "stopping did not show the first frame"
     if trusted:  # a small script restarts the animation each time it is opened
         page.wait_for_timeout(1000)
         still.click()
         page.wait_for_timeout(150)
-        assert difference(before, picture(details.screenshot())) < 1.5, "playing again did not restart"
+        assert difference(before, picture(details.screenshot())) < 1.5, \
+            "playing again did not restart"
         details.locator("summary span").click()
 
 
@@ -181,7 +187,8 @@ def sample_layout(page, start_index, step_index):
         const sample = () => {
             const img = cells[startIndex].querySelector('.jp-OutputArea-output img');
             const box = img ? img.getBoundingClientRect() : null;
-            window.layoutSamples.push({figureTop: box ? box.top : null, figureHeight: box ? box.height : 0,
+            window.layoutSamples.push({figureTop: box ? box.top : null,
+                                       figureHeight: box ? box.height : 0,
                                        stepTop: cells[stepIndex].getBoundingClientRect().top});
             if (window.sampling) requestAnimationFrame(sample);
         };
@@ -213,7 +220,8 @@ def test_manual_step_advances_in_place(after_run_all, tags, shots, timings):
                 and code_box["y"] + code_box["height"] <= area["y"] + area["height"] + 0.5)
 
     page.screenshot(path=shots / "04-manual-demo-after-run-all.png")
-    assert fits_on_screen(), "the demo's figure and the step cell's code do not fit on screen together"
+    assert fits_on_screen(), \
+        "the demo's figure and the step cell's code do not fit on screen together"
     digest, box = src_digest(figure), figure.bounding_box()
     for run in (1, 2):
         prompt = step_cell.locator(".jp-InputArea-prompt").inner_text()
@@ -231,10 +239,13 @@ def test_manual_step_advances_in_place(after_run_all, tags, shots, timings):
         digest = new_digest
         tops = [s["figureTop"] for s in samples if s["figureTop"] is not None]
         heights = [s["figureHeight"] for s in samples]
-        assert len(samples) > 5 and len(tops) == len(samples), "the figure disappeared while the cell ran"
+        assert len(samples) > 5 and len(tops) == len(samples), \
+            "the figure disappeared while the cell ran"
         assert max(abs(top - box["y"]) for top in tops) < 0.5, f"the page jumped during run {run}"
-        assert min(heights) == pytest.approx(box["height"]), f"the figure collapsed during run {run}"
-        assert step_cell.locator(".jp-OutputArea-output").count() == 0, "the step cell showed output"
+        assert min(heights) == pytest.approx(box["height"]), \
+            f"the figure collapsed during run {run}"
+        assert step_cell.locator(".jp-OutputArea-output").count() == 0, \
+            "the step cell showed output"
         assert fits_on_screen()
 
 
@@ -245,7 +256,8 @@ def class_text_points():
     matplotlib.use("Agg")
     with matplotlib.rc_context():
         helpers.use_class_style()
-        sizes = [FontProperties(size=matplotlib.rcParams[key]).get_size_in_points() for key in TEXT_SIZES]
+        sizes = [FontProperties(size=matplotlib.rcParams[key]).get_size_in_points()
+                 for key in TEXT_SIZES]
         return min(sizes), matplotlib.rcParams["figure.dpi"]
 
 
@@ -291,9 +303,11 @@ def test_every_figure_fits_the_output_area(after_run_all, shots, timings):
             continue  # the player's animation, hidden until played
         notebook.scroll_to_top_of_view(img)
         info = img.evaluate("""img => ({
-            box: img.getBoundingClientRect().toJSON(), natural: [img.naturalWidth, img.naturalHeight],
+            box: img.getBoundingClientRect().toJSON(),
+            natural: [img.naturalWidth, img.naturalHeight],
             width: img.getAttribute('width'), src: img.src,
-            cell: [...document.querySelectorAll('.jp-Notebook .jp-Cell')].indexOf(img.closest('.jp-Cell'))})""")
+            cell: [...document.querySelectorAll('.jp-Notebook .jp-Cell')]
+                .indexOf(img.closest('.jp-Cell'))})""")
         box, (natural_w, natural_h) = info["box"], info["natural"]
         intended_w = int(info["width"]) if info["width"] else natural_w
         header, data = info["src"].split(",", 1)
@@ -308,10 +322,11 @@ def test_every_figure_fits_the_output_area(after_run_all, shots, timings):
                     f"(image {natural_w} x {natural_h}), smallest text {text_px:.1f} px, "
                     f"tick digits {'?' if digits is None else f'{digits:.1f}'} px high")
         if box["width"] > MAX_FIGURE[0] + 0.5 or box["height"] > MAX_FIGURE[1] + 0.5:
-            problems.append(f"cell {info['cell']}: {box['width']:.0f} x {box['height']:.0f} exceeds "
-                            f"{MAX_FIGURE[0]} x {MAX_FIGURE[1]}")
+            problems.append(f"cell {info['cell']}: {box['width']:.0f} x {box['height']:.0f} "
+                            f"exceeds {MAX_FIGURE[0]} x {MAX_FIGURE[1]}")
         if abs(box["width"] - intended_w) > 0.5:
-            problems.append(f"cell {info['cell']}: shown {box['width']:.0f} px wide instead of {intended_w}")
+            problems.append(f"cell {info['cell']}: shown {box['width']:.0f} px wide "
+                            f"instead of {intended_w}")
         if text_px < MIN_TEXT_PX - 0.05:
             problems.append(f"cell {info['cell']}: smallest text {text_px:.1f} px < {MIN_TEXT_PX}")
     timings["measure every figure"] = time.monotonic() - start
@@ -337,7 +352,8 @@ def test_demo_start_keeps_its_figure_on_screen(after_run_all, tags, shots):
     page.screenshot(path=shots / "06-manual-demo-started-over.png")
     after = figure.bounding_box()
     assert abs(after["y"] - box["y"]) < 0.5, "the figure moved when the demo started over"
-    assert area["y"] - 0.5 <= after["y"] and after["y"] + after["height"] <= area["y"] + area["height"] + 0.5, \
+    assert (area["y"] - 0.5 <= after["y"]
+            and after["y"] + after["height"] <= area["y"] + area["height"] + 0.5), \
         "the demo's figure is not whole on screen"
 
 
@@ -347,9 +363,13 @@ CUT = """() => {
     document.querySelectorAll('.jp-Notebook .jp-Cell').forEach((cell, i) => {
         cell.scrollIntoView();  // cells far from the view are not drawn
         const right = cell.getBoundingClientRect().right;
-        cell.querySelectorAll('.cm-scroller, .jp-RenderedMarkdown, .jp-OutputArea-output, mjx-container').forEach(el => {
-            const hidden = Math.max(el.scrollWidth - el.clientWidth, el.getBoundingClientRect().right - right);
-            if (hidden > 1) cut.push([i, el.className.toString().split(' ')[0] || el.tagName, Math.round(hidden)]);
+        cell.querySelectorAll(
+            '.cm-scroller, .jp-RenderedMarkdown, .jp-OutputArea-output, mjx-container'
+        ).forEach(el => {
+            const hidden = Math.max(el.scrollWidth - el.clientWidth,
+                                    el.getBoundingClientRect().right - right);
+            if (hidden > 1) cut.push([i, el.className.toString().split(' ')[0] || el.tagName,
+                                      Math.round(hidden)]);
         });
     });
     return cut;
@@ -358,7 +378,8 @@ CUT = """() => {
 
 def test_nothing_is_cut_in_presentation_mode(after_run_all, shots):
     """In JupyterLab's Presentation Mode (larger text) at 1280x720, and without it: no code line,
-    formula or output is wider than its cell (long code lines wrap: instructor/lab/overrides.json)."""
+    formula or output is wider than its cell (long code lines wrap:
+    instructor/lab/overrides.json)."""
     page = after_run_all.page
     assert page.evaluate(CUT) == [], "cut without Presentation Mode"
     toggle_presentation_mode(page, True)
@@ -376,5 +397,6 @@ def toggle_presentation_mode(page, on):
     page.keyboard.press("Control+Shift+C")
     page.keyboard.type("Presentation Mode")
     page.keyboard.press("Enter")
-    page.wait_for_function(f"() => !!document.querySelector('.jp-mod-presentationMode') === {str(on).lower()}")
+    page.wait_for_function("() => !!document.querySelector('.jp-mod-presentationMode') === "
+                           f"{str(on).lower()}")
     page.wait_for_timeout(1000)

@@ -18,7 +18,8 @@ STEPS = "recipe"
 @pytest.fixture(params=[(1.0, "720p"), (1.5, "1080p at 150% zoom")], ids=["720p", "1080p-zoom150"])
 def screen(request, browser):
     scale, name = request.param
-    context = browser.new_context(viewport={"width": 1280, "height": 720}, device_scale_factor=scale)
+    context = browser.new_context(viewport={"width": 1280, "height": 720},
+                                  device_scale_factor=scale)
     yield context.new_page(), name.split()[0]
     context.close()
 
@@ -89,7 +90,8 @@ def test_presenting_recipe(screen, lab, project, shots, timings):
     area = notebook.notebook_area()
     code = step_cell.locator(".jp-InputArea").bounding_box()
     fig = figure.bounding_box()
-    assert fig["y"] >= area["y"] - 0.5 and code["y"] + code["height"] <= area["y"] + area["height"] + 0.5, \
+    assert (fig["y"] >= area["y"] - 0.5
+            and code["y"] + code["height"] <= area["y"] + area["height"] + 0.5), \
         "in Presentation Mode the demo's figure and step cell do not fit on screen together"
 
     player = notebook.cell(tagged(notebook.nb, "player")).locator("details")

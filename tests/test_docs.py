@@ -1,0 +1,69 @@
+"""Every command the README and docs/ give runs as written.
+
+Commands are read from the text: `inline code` and indented command lines that start with `make`,
+`python` or `.venv/bin/python`.  How far each runs in the fast tier:
+- `python -m instructor.grade --points`: in full;
+- `make ...`: as a dry run (`make -n`): the target exists and its recipe expands with those
+  variables (`make test-all` runs them for real, the slow ones included);
+- other Python commands: up to their argument parsing (`--help` added after the doc's arguments);
+  the pytest command of docs/exercises.md up to collection;
+- `python -m instructor.exercise ...`: in full, in a copy of the project (tests/test_recipe.py).
+A command with a placeholder (`...`) or another interpreter (PYTHON=) is listed, not run.
+"""
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+START = r"(?:make|python|\.venv/bin/python)\b"
+
+
+def commands():
+    """(page, command) of every command in the pages, in order, without repeats."""
+    found = {}
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        inline = re.findall(rf"`({START}[^`]*)`", text)
+        blocks = [line.split("  #")[0].strip() for line in re.findall(rf"^ {{4}}({START}.*)$", text, re.M)]
+        for command in inline + blocks:
+            found.setdefault(command.strip(), page.name)
+    return [(page, command) for command, page in found.items()]
+
+
+COMMANDS = commands()
+
+
+def test_the_pages_give_commands():
+    kinds = {shlex.split(command)[0] for _, command in COMMANDS}
+    assert {"make", "python", ".venv/bin/python"} <= kinds and len(COMMANDS) > 20
+
+
+def run(args, timeout=300):
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, f"{shlex.join(args)}:\n{done.stdout[-1500:]}\n{done.stderr[-1500:]}"
+    return done.stdout
+
+
+@pytest.mark.parametrize("page, command", COMMANDS, ids=[c for _, c in COMMANDS])
+def test_each_command_runs_as_written(page, command):
+    args = shlex.split(command)
+    if "..." in command or any(a.startswith("PYTHON=") for a in args):
+        pytest.skip(f"{page}: a placeholder or another interpreter: {command}")
+    if args[0] == "make":
+        run(["make", "-n", "--no-print-directory", *args[1:]])
+        return
+    python = [sys.executable, *args[1:]]
+    if args[1:3] == ["-m", "instructor.exercise"]:
+        pytest.skip("run in a copy of the project by tests/test_recipe.py")
+    if args[1:] == ["-m", "instructor.grade", "--points"]:
+        assert re.search(r"^total: \d+ points", run(python), re.M)
+    elif args[1:3] == ["-m", "pytest"]:
+        assert re.search(r"^\d+(/\d+)? tests? collected", run([*python, "--collect-only", "-q"]), re.M)
+    else:
+        assert "usage:" in run([*python, "--help"])
