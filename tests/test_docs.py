@@ -5,12 +5,13 @@ Commands are read from the text: `inline code` and indented command lines that s
 - `python -m instructor.grade --points`: in full;
 - `make ...`: as a dry run (`make -n`): the target exists and its recipe expands with those
   variables (`make test-all` runs them for real, the slow ones included);
-- other Python commands: up to their argument parsing (`--help` added after the doc's arguments);
+- other Python commands: up to their argument parsing (the program's `--help`);
   the pytest command of docs/exercises.md up to collection;
 - `python -m instructor.exercise ...`: in full, in a copy of the project (tests/test_recipe.py).
 A command with a placeholder (`...`) or another interpreter (PYTHON=) is listed, not run.
 """
 
+import functools
 import re
 import shlex
 import subprocess
@@ -50,6 +51,12 @@ def run(args, timeout=300):
     return done.stdout
 
 
+@functools.lru_cache(maxsize=None)
+def usage(program):
+    """The --help text of a program (a script or -m module), read once for all its commands."""
+    return run([*program, "--help"])
+
+
 @pytest.mark.parametrize("page, command", COMMANDS, ids=[c for _, c in COMMANDS])
 def test_each_command_runs_as_written(page, command):
     args = shlex.split(command)
@@ -66,4 +73,4 @@ def test_each_command_runs_as_written(page, command):
     elif args[1:3] == ["-m", "pytest"]:
         assert re.search(r"^\d+(/\d+)? tests? collected", run([*python, "--collect-only", "-q"]), re.M)
     else:
-        assert "usage:" in run([*python, "--help"])
+        assert "usage:" in usage(tuple(python[:3] if args[1] == "-m" else python[:2]))

@@ -101,7 +101,7 @@ SLIPS = [
     (PLANTED_BY_HAND, "-0.5 * (D * np.log(2 * np.pi)", "-0.5 * (np.log(2 * np.pi)", "correctness",
      "- every row is off by 0.9189: check the constant -0.5 * (D log(2 pi) + log det sigma_k)"),
     ("textbook", "return np.log(", "return (", "correctness", "- that is the density; return its logarithm"),
-    ("solution", "z = (x - mu_k) @ L_inv.T", "x -= mu_k\nz = x @ L_inv.T", "correctness",
+    ("solution", "z = L_inv @ (x - mu_k).T", "x -= mu_k\nz = L_inv @ x.T", "correctness",
      "log_gaussian (course data) changed x in place (x -= ..., x[...] = ... or an out= argument): the "
      "caller's x is changed too"),
     ("solution", "lower=True", "lower=False", "correctness",
