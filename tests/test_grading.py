@@ -108,7 +108,8 @@ def test_grading_and_the_notebook_say_the_same_of_an_answer_that_changes_its_arg
     copies."""
     from instructor.submissions import planted, source
     from helpers.checks import run_all
-    answers = planted(bodies(), "log_gaussian", "z = (x - mu_k) @", "x -= mu_k\nz = x @")
+    answers = planted(bodies(), "log_gaussian", "(x - mu_k).T", "x.T")
+    answers = planted(answers, "log_gaussian", "z = L_inv", "x -= mu_k\nz = L_inv")
     graded = sandbox.grade(notebook(released, answers), release)
     local = {f"{r.name}_{r.part}": r for r in run_all(submission_namespace(source(answers)))}
     assert {gid for gid, r in graded.items() if not r.passed} == {"log_gaussian_correctness",
