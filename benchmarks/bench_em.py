@@ -9,10 +9,10 @@ Usage:  python benchmarks/bench_em.py [--repeat R] [--sizes 5000 100000 1000000]
 
 The data are data/gmm.csv (N = 5000) and rows resampled from it with replacement, held as the
 notebook holds its data (check_data's column-major array, as load_data returns it), the same
-array for both; K = 4, D = 2.  Both must give the same parameters before they are timed.  Each time is the median
-of R runs, the two taking turns so that noise on the machine hits both alike.  Both run with
-the thread limits `import helpers` sets (one thread per BLAS and OpenMP library); the target is
-scikit-learn's time at least 3x the notebook's, idle and busy.
+array for both; K = 4, D = 2.  Both must give the same parameters before they are timed.  Each
+time is the median of R runs, the two taking turns so that noise on the machine hits both alike.
+Both run with the thread limits `import helpers` sets (one thread per BLAS and OpenMP library);
+the target is scikit-learn's time at least 3x the notebook's, idle and busy.
 """
 
 import argparse
@@ -86,7 +86,8 @@ def main():
         with busy_loops():
             busy = median_seconds(steps, args.repeat)
         for label, (t_nb, t_sk) in (("idle", idle), ("busy", busy)):
-            print(f"{N:>9} {label:>5} {t_nb * 1e3:>9.2f}ms {t_sk * 1e3:>9.2f}ms {t_sk / t_nb:>16.1f}x")
+            print(f"{N:>9} {label:>5} {t_nb * 1e3:>9.2f}ms {t_sk * 1e3:>9.2f}ms "
+                  f"{t_sk / t_nb:>16.1f}x")
 
 
 if __name__ == "__main__":

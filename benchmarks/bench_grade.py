@@ -2,9 +2,10 @@
 
 Usage:  python benchmarks/bench_grade.py [--students 40]
 
-A class of submissions made as students make them (instructor/submissions.py: the notebook's answers,
-the textbook answers, every planted slip of the check modules, the untouched edition, in turn)
-is autograded by `nbgrader autograde` in one course folder, as instructor/course.py sets it up.
+A class of submissions made as students make them (instructor/submissions.py: the notebook's
+answers, the textbook answers, every planted slip of the check modules, the untouched edition, in
+turn) is autograded by `nbgrader autograde` in one course folder, as instructor/course.py sets it
+up.
 Printed: seconds per submission, and the floor: a fresh kernel that imports numpy, scipy.stats
 and pyplot and shows one figure (what running any notebook costs at least); then the same class
 graded again without the wall (GRADE_TRUSTED=1), for what the isolation costs.
@@ -37,7 +38,8 @@ def main():
             nbformat.write(notebook(released, answers[i % len(answers)]), path)
             course.submit(where, path.stem, path)
         per = {}
-        for wall in (True, False):                           # GRADE_TRUSTED=1: the same, without the wall
+        # GRADE_TRUSTED=1: the same, without the wall
+        for wall in (True, False):
             os.environ["GRADE_TRUSTED"] = "" if wall else "1"
             start = time.monotonic()
             course.nbgrader(where, "autograde", course.ASSIGNMENT, "--force", check=False)

@@ -68,7 +68,8 @@ def floor():
 @contextlib.contextmanager
 def busy_loops():
     """One busy Python loop per core while the block runs."""
-    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 1)]
+    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+             for _ in range(os.cpu_count() or 1)]
     try:
         time.sleep(1)
         yield
@@ -102,11 +103,13 @@ def main():
     idle = timings(notebooks, args.repeat, per_cell)
     with busy_loops():
         busy = timings(notebooks, args.repeat)
-    print(f"Run All timing, median of {args.repeat} (fresh kernel each time; {os.cpu_count()} cores)")
+    print(f"Run All timing, median of {args.repeat} "
+          f"(fresh kernel each time; {os.cpu_count()} cores)")
     print(f"{'':58}{'idle':>8}{'busy':>8}")
     print(f"  floor: kernel, numpy, scipy.stats, pyplot, one empty figure"
           f"{idle['floor']:6.2f} s{busy['floor']:6.2f} s")
-    print(f"  Restart & Run All of nb07_em.ipynb{'':24}{idle['notebook']:6.2f} s{busy['notebook']:6.2f} s")
+    print(f"  Restart & Run All of nb07_em.ipynb{'':24}"
+          f"{idle['notebook']:6.2f} s{busy['notebook']:6.2f} s")
     print(f"  notebook / floor, idle: {idle['notebook'] / idle['floor']:5.2f}  (limit 2.5)")
     print(f"  notebook busy / idle  : {busy['notebook'] / idle['notebook']:5.2f}  (limit 2.0; "
           f"one busy loop per core)")

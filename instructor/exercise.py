@@ -58,7 +58,8 @@ def word(name):
 
 
 def GRADED_WORD(name):
-    """`name` as a word of a string or comment, also as the start of a grade id (name_correctness)."""
+    """`name` as a word of a string or comment, also as the start of a grade id
+    (name_correctness)."""
     return re.compile(rf"(?<![\w']){re.escape(name)}(?=_(?:{'|'.join(PARTS)})\b|(?![\w']))")
 
 
@@ -79,9 +80,11 @@ def renamed_code(source, old, new):
     for tok in tokens:
         if tok.type == tokenize.NAME and tok.string == old:
             text = new
-        elif tok.type in (tokenize.STRING, tokenize.COMMENT) or tok.type == getattr(tokenize, "FSTRING_MIDDLE", -1):
+        elif (tok.type in (tokenize.STRING, tokenize.COMMENT)
+              or tok.type == getattr(tokenize, "FSTRING_MIDDLE", -1)):
             quoted = re.fullmatch(r"""([a-zA-Z]*)('\'\'|\"\"\"|'|")(.*)\2""", tok.string, re.S)
-            head, body, tail = (quoted[1] + quoted[2], quoted[3], quoted[2]) if quoted else ("", tok.string, "")
+            head, body, tail = ((quoted[1] + quoted[2], quoted[3], quoted[2]) if quoted
+                                else ("", tok.string, ""))
             text = head + GRADED_WORD(old).sub(new, body) + tail
         else:
             continue
@@ -150,7 +153,8 @@ def add(signature, after, points):
     nb = nbformat.read(notebook_path(), as_version=4)
     where = last_cell_of(nb.cells, after) + 1
     text = nbformat.v4.new_markdown_cell(
-        f"### Exercise: `{name}`\n\n(Say what `{name}` computes, the formula, and what its check asks.)")
+        f"### Exercise: `{name}`\n\n"
+        f"(Say what `{name}` computes, the formula, and what its check asks.)")
     function = nbformat.v4.new_code_cell(textwrap.dedent(f'''\
         def {name}({args}):
             """(What it returns, with the shapes.)"""
@@ -161,7 +165,8 @@ def add(signature, after, points):
     new = [text, function]
     for part, pts in zip(PARTS, points):
         call = f'check("{name}")' if part == "correctness" else f'check("{name}", "{part}")'
-        cell = nbformat.v4.new_code_cell(f"# Check {name}, {part}: (what it checks, in a few words)\n{call}")
+        cell = nbformat.v4.new_code_cell(
+            f"# Check {name}, {part}: (what it checks, in a few words)\n{call}")
         cell.metadata, cell.id = {"nbgrader": check_meta(f"{name}_{part}", pts)}, f"{name}_{part}"
         new.append(cell)
     nb.cells[where:where] = new
@@ -182,12 +187,14 @@ def rename(old, new):
         gid = grade_id(cell)
         if gid and (gid == old or gid.startswith(f"{old}_")):
             cell.metadata.nbgrader["grade_id"] = new + gid[len(old):]
-            if cell.get("id") == gid:                        # cells of an exercise are named after it
+            # cells of an exercise are named after it
+            if cell.get("id") == gid:
                 cell.id = new + gid[len(old):]
         if cell.cell_type == "code":
             cell.source = renamed_code(cell.source, old, new)
         else:
-            cell.source = cell.source.replace(f"`{old}`", f"`{new}`").replace(f"`{old}(", f"`{new}(")
+            cell.source = (cell.source.replace(f"`{old}`", f"`{new}`")
+                           .replace(f"`{old}(", f"`{new}("))
     if nbformat.writes(nb) != before:
         nbformat.write(nb, notebook_path())
         changed.append(notebook_path())
@@ -216,10 +223,11 @@ def remove(name):
     users = [path.stem for path in module_path(name).parent.glob("*.py")
              if path.stem != name and (re.search(rf'reference_of\("{name}"\)|reference\("{name}"\)',
                                                  path.read_text(encoding="utf-8"))
-                                       or re.search(rf'^USES = \([^)]*"{name}"', path.read_text(encoding="utf-8"), re.M))]
+                                       or re.search(rf'^USES = \([^)]*"{name}"',
+                                                    path.read_text(encoding="utf-8"), re.M))]
     if users:
-        raise SystemExit(f"exercise: the checks of {', '.join(sorted(users))} use {name}'s reference "
-                         f"version; give them their own first")
+        raise SystemExit(f"exercise: the checks of {', '.join(sorted(users))} use {name}'s "
+                         f"reference version; give them their own first")
     nb = nbformat.read(notebook_path(), as_version=4)
     kept = []
     for cell in nb.cells:
@@ -228,7 +236,8 @@ def remove(name):
             continue
         if gid == name:
             del cell.metadata["nbgrader"]
-            cell.source = re.sub(r"^[ \t]*### (BEGIN|END) SOLUTION\n?", "", cell.source, flags=re.M).rstrip("\n")
+            cell.source = re.sub(r"^[ \t]*### (BEGIN|END) SOLUTION\n?", "", cell.source,
+                                 flags=re.M).rstrip("\n")
         kept.append(cell)
     nb.cells = kept
     nbformat.write(nb, notebook_path())
@@ -242,11 +251,13 @@ def main(argv=None):
     adding = commands.add_parser("add", help="a new exercise: notebook cells and a check module")
     adding.add_argument("signature", help='the function, "name(arguments)"')
     adding.add_argument("--after", required=True, help="the exercise the new one follows")
-    adding.add_argument("--points", type=int, nargs="+", default=[2], help="correctness [robustness]")
+    adding.add_argument("--points", type=int, nargs="+", default=[2],
+                        help="correctness [robustness]")
     renaming = commands.add_parser("rename", help="rename an exercise everywhere")
     renaming.add_argument("old")
     renaming.add_argument("new")
-    removing = commands.add_parser("remove", help="an exercise no longer graded; its function stays")
+    removing = commands.add_parser("remove",
+                                   help="an exercise no longer graded; its function stays")
     removing.add_argument("name")
     args = parser.parse_args(argv)
     if not notebook_path().exists():

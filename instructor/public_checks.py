@@ -27,8 +27,9 @@ def defined(node):
 def used(nodes):
     """The names these statements read (as a name, or as an attribute: _references.public)."""
     walked = [n for node in nodes for n in ast.walk(node)]
+    # module.name counts too
     return {n.id for n in walked if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} | \
-        {n.attr for n in walked if isinstance(n, ast.Attribute)}              # module.name counts too
+        {n.attr for n in walked if isinstance(n, ast.Attribute)}
 
 
 def imported(nodes):
@@ -52,7 +53,8 @@ class Visible(ast.NodeTransformer):
         node = super().generic_visit(node)
         if isinstance(node, ast.Name) and node.id == "hidden" and isinstance(node.ctx, ast.Load):
             return ast.Constant(False)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and isinstance(node.operand, ast.Constant):
+        if (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)
+                and isinstance(node.operand, ast.Constant)):
             return ast.Constant(not node.operand.value)
         if isinstance(node, (ast.If, ast.IfExp)) and isinstance(node.test, ast.Constant):
             kept = node.body if node.test.value else node.orelse
@@ -67,17 +69,20 @@ class Visible(ast.NodeTransformer):
 
 
 def strip(sources):
-    """{module name: source} of helpers/checks -> {module name: public source}: each module's PRIVATE
-    names, the declaration and the hidden branches left out, and imports of the core's private names.
-    Raises ValueError if shipped code uses a private name, or if a shipped definition is used by
-    nothing shipped (it served only private names or hidden cases: it must be declared)."""
+    """{module name: source} of helpers/checks -> {module name: public source}: each module's
+    PRIVATE names, the declaration and the hidden branches left out, and imports of the core's
+    private names. Raises ValueError if shipped code uses a private name, or if a shipped definition
+    is used by nothing shipped (it served only private names or hidden cases: it must be
+    declared)."""
     trees = {name: Visible().visit(ast.parse(source)) for name, source in sources.items()}
     private = {name: declared(ast.parse(source)) | {"PRIVATE"} for name, source in sources.items()}
-    kept = {name: [node for node in tree.body if not defined(node) & private[name]] for name, tree in trees.items()}
+    kept = {name: [node for node in tree.body if not defined(node) & private[name]]
+            for name, tree in trees.items()}
     core = set().union(*(names for name, names in private.items() if name.startswith("_")))
     for name, nodes in kept.items():
         for node in nodes:
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("helpers.checks"):
+            if (isinstance(node, ast.ImportFrom)
+                    and (node.module or "").startswith("helpers.checks")):
                 node.names = [a for a in node.names if a.name not in core - {"PRIVATE"}]
         kept[name] = [node for node in nodes if not isinstance(node, ast.ImportFrom) or node.names]
     shipped_uses = set().union(*(used(nodes) | imported(nodes) for nodes in kept.values()))
@@ -85,25 +90,26 @@ def strip(sources):
         where = f"helpers/checks/{name}.py"
         still = used(nodes) & private[name]
         if still:
-            raise ValueError(f"{where}: the shipped code uses {sorted(still)}, which its PRIVATE declares "
-                             f"instructor-only; remove the use, or the name from PRIVATE")
+            raise ValueError(f"{where}: the shipped code uses {sorted(still)}, which its PRIVATE "
+                             f"declares instructor-only; remove the use, or the name from PRIVATE")
         idle = {n for node in nodes for n in defined(node)} - shipped_uses - PUBLIC
         if idle:
-            raise ValueError(f"{where}: nothing shipped uses {sorted(idle)} (only private names or hidden "
-                             f"cases do): add it to PRIVATE, or remove it")
+            raise ValueError(f"{where}: nothing shipped uses {sorted(idle)} (only private names or "
+                             f"hidden cases do): add it to PRIVATE, or remove it")
     return {name: ast.unparse(ast.fix_missing_locations(ast.Module(nodes, []))) + "\n"
             for name, nodes in kept.items()}
 
 
 # What is read from outside the modules: by the core (an exercise's USES, STATED, STEP and its two
 # checks), by the notebook (check) and by grading (run_all).
-PUBLIC = {"USES", "GIVEN", "STATED", "STEP", "correctness", "robustness", "check", "run_all", "__all__"}
+PUBLIC = {"USES", "GIVEN", "STATED", "STEP", "correctness", "robustness", "check", "run_all",
+          "__all__"}
 
 
 def record():
-    """{name: [(args, kwargs, result or exception, generator states after)]}, without repeats, of the
-    reference calls the visible checks make (as the student edition makes them: no stand-ins) on the
-    notebook's answers, the textbook answers and every planted slip."""
+    """{name: [(args, kwargs, result or exception, generator states after)]}, without repeats, of
+    the reference calls the visible checks make (as the student edition makes them: no stand-ins) on
+    the notebook's answers, the textbook answers and every planted slip."""
     import numpy as np
 
     import helpers.checks as checks
@@ -117,7 +123,8 @@ def record():
             seen = calls.setdefault(name, {})
             try:
                 result = func(*args, **kwargs)
-            except (ValueError, np.linalg.LinAlgError) as exc:   # what a check expects a reference to raise
+            except (ValueError, np.linalg.LinAlgError) as exc:
+                # what a check expects a reference to raise
                 seen.setdefault(pickle.dumps(before), (*before, exc, []))
                 raise
             after = [a.bit_generator.state for a in args if isinstance(a, np.random.Generator)]
@@ -127,7 +134,8 @@ def record():
 
     from helpers.checks import _references
     _references.RECORDER, public = recording, _references.public
-    _references.public = lambda: True                        # the calls the student edition will make
+    # the calls the student edition will make
+    _references.public = lambda: True
     try:
         every = checks.graded_parts()
         runs = [(bodies(), every), (bodies("textbook"), every)]

@@ -1,7 +1,7 @@
 """Every command the README and docs/ give runs as written.
 
-Commands are read from the text: `inline code` and indented command lines that start with `make`,
-`python` or `.venv/bin/python`.  How far each runs in the fast tier:
+Commands are read from the text: `inline code` and indented command lines that start with
+`make`, `python` or `.venv/bin/python`.  How far each runs in the fast tier:
 - `python -m instructor.grade --points`: in full;
 - `make ...`: as a dry run (`make -n`): the target exists and its recipe expands with those
   variables (`make test-all` runs them for real, the slow ones included);
@@ -31,7 +31,8 @@ def commands():
     for page in PAGES:
         text = page.read_text(encoding="utf-8")
         inline = re.findall(rf"`({START}[^`]*)`", text)
-        blocks = [line.split("  #")[0].strip() for line in re.findall(rf"^ {{4}}({START}.*)$", text, re.M)]
+        blocks = [line.split("  #")[0].strip()
+                  for line in re.findall(rf"^ {{4}}({START}.*)$", text, re.M)]
         for command in inline + blocks:
             found.setdefault(command.strip(), page.name)
     return [(page, command) for command, page in found.items()]
@@ -47,7 +48,8 @@ def test_the_pages_give_commands():
 
 def run(args, timeout=300):
     done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-    assert done.returncode == 0, f"{shlex.join(args)}:\n{done.stdout[-1500:]}\n{done.stderr[-1500:]}"
+    assert done.returncode == 0, \
+        f"{shlex.join(args)}:\n{done.stdout[-1500:]}\n{done.stderr[-1500:]}"
     return done.stdout
 
 
@@ -71,6 +73,7 @@ def test_each_command_runs_as_written(page, command):
     if args[1:] == ["-m", "instructor.grade", "--points"]:
         assert re.search(r"^total: \d+ points", run(python), re.M)
     elif args[1:3] == ["-m", "pytest"]:
-        assert re.search(r"^\d+(/\d+)? tests? collected", run([*python, "--collect-only", "-q"]), re.M)
+        assert re.search(r"^\d+(/\d+)? tests? collected", run([*python, "--collect-only", "-q"]),
+                         re.M)
     else:
         assert "usage:" in usage(tuple(python[:3] if args[1] == "-m" else python[:2]))

@@ -27,7 +27,8 @@ from instructor.public_checks import declared, defined, strip
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECKS = ROOT / "helpers" / "checks"
-MODULES = sorted(path.stem for path in CHECKS.glob("*.py"))      # the core's files and each exercise's
+# the core's files and each exercise's
+MODULES = sorted(path.stem for path in CHECKS.glob("*.py"))
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,8 @@ def edition(tmp_path_factory):
 def shipped(edition):
     """{relative path: text} of every file in the edition (binary files as latin-1 text)."""
     files = {}
-    for path in sorted(p for p in edition.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+    for path in sorted(p for p in edition.rglob("*")
+                       if p.is_file() and "__pycache__" not in p.parts):
         data = path.read_bytes()
         try:
             files[path.relative_to(edition).as_posix()] = data.decode("utf-8")
@@ -56,7 +58,8 @@ def public_text():
         source = (CHECKS / f"{name}.py").read_text(encoding="utf-8")
         tree = ast.parse(source)
         private = declared(tree) | {"PRIVATE"}
-        parts += [ast.get_source_segment(source, node) for node in tree.body if not defined(node) & private]
+        parts += [ast.get_source_segment(source, node) for node in tree.body
+                  if not defined(node) & private]
     cells = json.loads((ROOT / "nb07_em.ipynb").read_text(encoding="utf-8"))["cells"]
     notebook = "\n".join("".join(cell["source"]) for cell in cells)
     parts.append(re.sub(r"### BEGIN SOLUTION.*?### END SOLUTION", "", notebook, flags=re.S))
@@ -71,7 +74,8 @@ def private_text(name, public):
     private = declared(tree)
     mine = [node for node in tree.body if defined(node) & private]
     strings = {n.value.strip() for node in mine for n in ast.walk(node)
-               if isinstance(n, ast.Constant) and isinstance(n.value, str) and len(n.value.strip()) >= 40}
+               if isinstance(n, ast.Constant) and isinstance(n.value, str)
+               and len(n.value.strip()) >= 40}
     lines = {line.strip() for node in mine if isinstance(node, ast.FunctionDef)
              for line in ast.get_source_segment(source, node).splitlines()[1:]
              if len(line.strip()) >= 30 and not line.strip().startswith(("#", '"""'))}
@@ -79,8 +83,9 @@ def private_text(name, public):
 
 
 def hidden_only(name):
-    """The code of module `name`'s hidden-only branches (`b` in `a if not hidden else b`, the body of
-    `if hidden:`, ...), except pieces that its other code contains too (a 5 that is also visible)."""
+    """The code of module `name`'s hidden-only branches (`b` in `a if not hidden else b`, the body
+    of `if hidden:`, ...), except pieces that its other code contains too (a 5 that is also
+    visible)."""
     source = (CHECKS / f"{name}.py").read_text(encoding="utf-8")
     offsets = [0, *(i + 1 for i, c in enumerate(source) if c == "\n")]
     spans = []
@@ -91,7 +96,8 @@ def hidden_only(name):
                 test, negated = test.operand, True
             if isinstance(test, ast.Name) and test.id == "hidden":
                 branch = node.orelse if negated else node.body
-                spans += [(offsets[p.lineno - 1] + p.col_offset, offsets[p.end_lineno - 1] + p.end_col_offset)
+                spans += [(offsets[p.lineno - 1] + p.col_offset,
+                           offsets[p.end_lineno - 1] + p.end_col_offset)
                           for p in (branch if isinstance(branch, list) else [branch])]
     rest, last = [], 0
     for start, end in sorted(spans):
@@ -99,16 +105,19 @@ def hidden_only(name):
         last = max(last, end)
     rest = "".join(rest) + source[last:]
     pieces = {source[start:end] for start, end in spans}
-    return {p for p in pieces if p.strip() and not re.search(rf"(?<![\w.]){re.escape(p)}(?![\w.])", rest)}
+    return {p for p in pieces
+            if p.strip() and not re.search(rf"(?<![\w.]){re.escape(p)}(?![\w.])", rest)}
 
 
 def test_every_module_declares_what_is_private():
     for name in MODULES:
         tree = ast.parse((CHECKS / f"{name}.py").read_text(encoding="utf-8"))
         private = declared(tree)
-        assert any("PRIVATE" in defined(node) for node in tree.body), f"helpers/checks/{name}.py declares no PRIVATE"
+        assert any("PRIVATE" in defined(node) for node in tree.body), \
+            f"helpers/checks/{name}.py declares no PRIVATE"
         names = {n for node in tree.body for n in defined(node)}
-        assert private <= names, f"{name}.py: PRIVATE names {sorted(private - names)}, which it does not define"
+        assert private <= names, \
+            f"{name}.py: PRIVATE names {sorted(private - names)}, which it does not define"
 
 
 def test_no_private_definition_ships(edition):
@@ -119,7 +128,8 @@ def test_no_private_definition_ships(edition):
         tree = ast.parse(shipped_module)
         private, strings, lines = private_text(name, public)
         secrets += len(private) + len(strings) + len(lines)
-        leaks += [f"{name}.py defines {n}" for node in tree.body for n in defined(node) & (private | {"PRIVATE"})]
+        leaks += [f"{name}.py defines {n}" for node in tree.body
+                  for n in defined(node) & (private | {"PRIVATE"})]
         for path, text in files.items():
             leaks += [f"{path} holds a string of {name}.py's private definitions: {s[:60]!r}"
                       for s in strings if s in text]
@@ -139,7 +149,8 @@ def test_no_hidden_case_ships(edition):
             found += 1
             if re.search(rf"(?<![\w.]){re.escape(piece)}(?![\w.])", text):
                 leaks.append(f"helpers/checks/{name}.py holds the hidden-only code {piece!r}")
-    assert found > 0, "no hidden-only branch was found: is `hidden` still the flag of the hidden cases?"
+    assert found > 0, \
+        "no hidden-only branch was found: is `hidden` still the flag of the hidden cases?"
     assert leaks == []
 
 
@@ -151,7 +162,8 @@ nb = load_notebook(sys.argv[1])
 namespace = dict(vars(nb))
 out = {}
 for hidden in (False, True):
-    out[str(hidden)] = [(r.name, r.part, r.passed, r.message) for r in checks.run_all(namespace, hidden=hidden)]
+    results = checks.run_all(namespace, hidden=hidden)
+    out[str(hidden)] = [(r.name, r.part, r.passed, r.message) for r in results]
 print(json.dumps(out))
 '''
 
@@ -199,6 +211,7 @@ def test_an_undeclared_private_helper_stops_the_build(name, extra, helper, hidde
     module = MODULE.format(extra=extra, helper=helper, hidden_cases=hidden_cases)
     with pytest.raises(ValueError, match=re.escape(f"nothing shipped uses ['{name}']")):
         strip({"__init__": CORE, "new": module})
-    declared_too = module.replace('PRIVATE = ("reference", "SLIPS")', f'PRIVATE = ("reference", "SLIPS", "{name}")')
+    declared_too = module.replace('PRIVATE = ("reference", "SLIPS")',
+                                  f'PRIVATE = ("reference", "SLIPS", "{name}")')
     public = strip({"__init__": CORE, "new": declared_too})["new"]
     assert "def reference" not in public and "HIDDEN" not in public and "3" not in public

@@ -46,8 +46,9 @@ from helpers.words import first_line
 # What the exercise modules, the notebook, grading and the tests import from here.
 __all__ = ["CheckFailed", "NotRecorded", "PARTS", "Result", "VISIBLE_SHAPES", "array",
            "call", "check", "close", "course", "exercise", "exercises", "fail", "far_problems",
-           "first_correct", "first_line", "fmt", "graded_parts", "index", "mismatch", "mixture", "params", "problems",
-           "reference", "run", "run_all", "scalar", "stand_ins", "two", "unpack"]
+           "first_correct", "first_line", "fmt", "graded_parts", "index", "mismatch", "mixture",
+           "params", "problems", "reference", "run", "run_all", "scalar", "stand_ins", "two",
+           "unpack"]
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "nb07_em.ipynb"
@@ -76,7 +77,8 @@ def exercise(name):
 def exercises():
     """The names of the exercises that have a check module (read once: modules are not added while
     the checks run)."""
-    return tuple(sorted(p.stem for p in Path(__file__).parent.glob("*.py") if not p.stem.startswith("_")))
+    return tuple(sorted(p.stem for p in Path(__file__).parent.glob("*.py")
+                        if not p.stem.startswith("_")))
 
 
 @lru_cache(maxsize=None)
@@ -98,8 +100,8 @@ def graded_parts(notebook=NOTEBOOK):
         if meta.get("grade") and not meta.get("solution"):
             name, _, part = meta["grade_id"].rpartition("_")
             if part not in PARTS:
-                raise ValueError(f"check cell {meta['grade_id']!r}: a grade_id is '<exercise>_<part>', "
-                                 f"part one of {PARTS}")
+                raise ValueError(f"check cell {meta['grade_id']!r}: a grade_id is "
+                                 f"'<exercise>_<part>', part one of {PARTS}")
             parts.append((name, part, meta["points"]))
     return parts
 
@@ -145,7 +147,8 @@ def run(name, part, namespace, hidden=False):
     func = namespace.get(name)
     if func is None:
         return Result(name, part, False,
-                      f"{name} is not defined: run its cell first; if that cell shows an error, fix it first")
+                      f"{name} is not defined: run its cell first; if that cell shows an error, "
+                      f"fix it first")
     if not callable(func):
         return Result(name, part, False, f"{name} is a {type(func).__name__}, not a function: "
                                          f"was the name reused after its cell? Run its cell again")
@@ -153,24 +156,29 @@ def run(name, part, namespace, hidden=False):
         correct = run(name, "correctness", namespace, hidden)
         if not correct.passed:
             return Result(name, part, False, first_correct(name, part))
-    if _references.public():                             # no stand-ins: the student's own, if they pass the same checks
+    # no stand-ins: the student's own, if they pass the same checks
+    if _references.public():
         calls = reached(func, namespace)
         for other in (u for u in module.USES if u in exercises() and u in calls):
             for its_part in dict.fromkeys(("correctness", part)):
-                if hasattr(exercise(other), its_part) and not run(other, its_part, namespace).passed:
+                if (hasattr(exercise(other), its_part)
+                        and not run(other, its_part, namespace).passed):
                     which = "" if its_part == "correctness" else f" {its_part}"
                     again = f'"{other}"' + (f', "{its_part}"' if which else "")
-                    return Result(name, part, False, f"{name} calls {other}, whose{which} check fails: "
-                                                     f"make check({again}) pass first")
+                    return Result(name, part, False,
+                                  f"{name} calls {other}, whose{which} check fails: "
+                                  f"make check({again}) pass first")
     try:
         with stand_ins(func, () if _references.public() else module.USES):
             body(func, hidden)
     except CheckFailed as failure:
         return Result(name, part, False, str(failure))
     except NotRecorded:
-        return Result(name, part, False, f"{name} does not give what the reference gives on the visible "
-                                         f"cases; compare it with the formulas above the exercise")
-    except Exception as exc:                                 # something no case foresaw: still one line
+        return Result(name, part, False,
+                      f"{name} does not give what the reference gives on the visible "
+                      f"cases; compare it with the formulas above the exercise")
+    except Exception as exc:
+        # something no case foresaw: still one line
         return Result(name, part, False, f"{name}: the check could not use what it returned "
                                          f"({type(exc).__name__}: {first_line(exc)})")
     word = "correct" if part == "correctness" else "robust"
@@ -179,6 +187,8 @@ def run(name, part, namespace, hidden=False):
 
 
 def first_correct(name, part):
-    """The message of a part other than correctness when the correctness check fails (which says why)."""
-    return f"{name}: {part} counts only once correctness passes, and it does not yet: make check(\"{name}\") pass first"
+    """The message of a part other than correctness when the correctness check fails (which says
+    why)."""
+    return (f"{name}: {part} counts only once correctness passes, and it does not yet: "
+            f"make check(\"{name}\") pass first")
 

@@ -21,12 +21,14 @@ def call(name, func, *args, case=None, **kwargs):
     kwargs = {k: a.copy() if isinstance(a, np.ndarray) else a for k, a in kwargs.items()}
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")                  # numpy's RuntimeWarnings: the values tell
+            # numpy's RuntimeWarnings: the values tell
+            warnings.simplefilter("ignore")
             value = func(*args, **kwargs)
         changed(name, func, given, {**dict(enumerate(args)), **kwargs}, case)
         return value
     except NotImplementedError as exc:
-        raise CheckFailed(getattr(exc, "stub", None) or not_implemented(name, func, exc)) from None
+        raise CheckFailed(getattr(exc, "stub", None)
+                          or not_implemented(name, func, exc)) from None
     except CheckFailed:
         raise
     except Exception as exc:                                 # also one raised in a grading worker
@@ -37,15 +39,18 @@ def call(name, func, *args, case=None, **kwargs):
         line = getattr(exc, "where", None)
         line = your_line(exc, func) if line is None else line
         callee = called(exc, func)
-        if callee:                           # the callee's own error differs with who stands in for it
-            raise CheckFailed(f"{name}{where}: its call of {callee} failed{line} - check what it passes to "
-                              f"{callee}: the order, shapes and values of the arguments") from None
+        # the callee's own error differs with who stands in for it
+        if callee:
+            raise CheckFailed(f"{name}{where}: its call of {callee} failed{line} - check what it "
+                              f"passes to {callee}: the order, shapes and values of the "
+                              f"arguments") from None
         raise CheckFailed(f"{name}{where} raised {kind}: {first_line(exc)}{line}") from None
 
 
 def called(exc, func):
-    """The graded function (or given code such as log_joint) that func called and in which exc was raised: the
-    student's own, a reference standing in for it here, or one in a grading worker; else None."""
+    """The graded function (or given code such as log_joint) that func called and in which exc was
+    raised: the student's own, a reference standing in for it here, or one in a grading worker; else
+    None."""
     standing_in = re.match(r"(\w+) \(the reference, standing in\) raised", str(exc))
     if standing_in:
         return standing_in.group(1)
@@ -74,7 +79,7 @@ def changed(name, func, given, after, case=None):
             except (TypeError, ValueError, IndexError):
                 arg = f"argument {key + 1}" if isinstance(key, int) else key
             where = f" ({case})" if case else ""
-            raise CheckFailed(f"{name}{where} changed {arg} in place ({arg} -= ..., {arg}[...] = ... or "
-                              f"an out= argument): the caller's {arg} is changed too; work on a copy "
-                              f"({arg} - mu, not {arg} -= mu)")
+            raise CheckFailed(f"{name}{where} changed {arg} in place ({arg} -= ..., "
+                              f"{arg}[...] = ... or an out= argument): the caller's {arg} is "
+                              f"changed too; work on a copy ({arg} - mu, not {arg} -= mu)")
 

@@ -47,7 +47,8 @@ def problems(hidden):
         shapes, first_seed = VISIBLE_SHAPES, 1
     else:
         x, *_ = course()
-        yield ("course data, random start", x, *reference("init_params")(x, 4, np.random.default_rng(3)))
+        yield ("course data, random start", x,
+               *reference("init_params")(x, 4, np.random.default_rng(3)))
         shapes, first_seed = HIDDEN_SHAPES, 101
     for seed, (K, D) in enumerate(shapes, start=first_seed):
         yield (f"random mixture, K = {K}, D = {D}", *mixture(seed, K, D))

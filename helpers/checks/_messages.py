@@ -12,7 +12,8 @@ class CheckFailed(AssertionError):
     """A graded function does not do what it should; the message says what, in one line."""
 
     def _render_traceback_(self):
-        """What IPython shows: the notebook line that called check, and the message (no frames of ours)."""
+        """What IPython shows: the notebook line that called check, and the message (no frames of
+        ours)."""
         try:
             from IPython import get_ipython
             kept = []
@@ -80,7 +81,8 @@ def scalar(name, value, case=None, meaning=None):
     except (TypeError, ValueError):
         fail(name, f"must return a number; got {type(value).__name__}", case=case)
     if a.ndim != 0 and a.size != 1:
-        fail(name, f"must return one number{', ' + meaning if meaning else ''}; got shape {a.shape}", case=case)
+        fail(name, f"must return one number{', ' + meaning if meaning else ''}; "
+                   f"got shape {a.shape}", case=case)
     return float(a.reshape(()))
 
 
@@ -88,7 +90,8 @@ def unpack(name, value, names, case=None):
     """The tuple value of len(names) items, or CheckFailed saying what came back."""
     if not isinstance(value, (tuple, list)) or len(value) != len(names):
         got = (f"{len(value)} values" if isinstance(value, (tuple, list))
-               else f"one {type(value).__name__}" + (f" of shape {np.shape(value)}" if np.ndim(value) else ""))
+               else f"one {type(value).__name__}"
+               + (f" of shape {np.shape(value)}" if np.ndim(value) else ""))
         fail(name, f"must return {', '.join(names)} ({len(names)} values); got {got}", case=case)
     return value
 

@@ -26,7 +26,8 @@ def reference(name):
     return RECORDER(name, found) if RECORDER else found
 
 
-RECORDER = None  # set while the student edition's results are recorded (instructor/public_checks.py)
+# set while the student edition's results are recorded (instructor/public_checks.py)
+RECORDER = None
 
 
 class NotRecorded(LookupError):
@@ -75,8 +76,10 @@ def replay(name, args, kwargs):
 
 def reached(func, namespace):
     """The names of `namespace` that func uses, directly or through the functions it uses."""
-    def names(code):                                         # a comprehension has its own code object
-        return set(code.co_names).union(*(names(c) for c in code.co_consts if isinstance(c, types.CodeType)))
+    # a comprehension has its own code object
+    def names(code):
+        return set(code.co_names).union(*(names(c) for c in code.co_consts
+                                          if isinstance(c, types.CodeType)))
     found, todo = set(), [func]
     while todo:
         code = getattr(todo.pop(), "__code__", None)
@@ -88,9 +91,11 @@ def reached(func, namespace):
 
 @contextmanager
 def stand_ins(func, names):
-    """Reference versions of `names` in func's globals while it is checked; the student's put back after."""
+    """Reference versions of `names` in func's globals while it is checked; the student's put back
+    after."""
     space = getattr(func, "__globals__", None)
-    if space is None or not names:                          # e.g. a proxy for a function run elsewhere
+    # e.g. a proxy for a function run elsewhere
+    if space is None or not names:
         yield
         return
     saved = {name: space[name] for name in names if name in space}

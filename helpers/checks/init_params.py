@@ -1,9 +1,10 @@
-"""Exercise init_params: random distinct data points as means, the data covariance for all, equal weights."""
+"""Exercise init_params: random distinct data points as means, the data covariance for all, equal
+weights."""
 
 import numpy as np
 
-from helpers.checks import (VISIBLE_SHAPES, call, close, course, fail, fmt, index, mismatch, mixture, params,
-                            reference as reference_of, two)
+from helpers.checks import (VISIBLE_SHAPES, call, close, course, fail, fmt, index, mismatch,
+                            mixture, params, reference as reference_of, two)
 from helpers.checks._cases import HIDDEN_SHAPES
 
 USES = ()
@@ -56,10 +57,12 @@ def correctness(f, hidden):
             is_row = (mu[:, None, :] == x[None, :, :]).all(axis=2).any(axis=1)
             if not np.all(is_row):
                 k = int(np.flatnonzero(~is_row)[0])
-                fail("init_params", f"mu[{k}] = {fmt(mu[k])} is not a row of x", f"use {STATED}", case)
+                fail("init_params", f"mu[{k}] = {fmt(mu[k])} is not a row of x", f"use {STATED}",
+                     case)
             if len(np.unique(mu, axis=0)) < K:
                 fail("init_params", "two means are the same data point", f"use {STATED}", case)
-            fail("init_params", "the means are distinct data points, but not the ones the stated calls pick",
+            fail("init_params",
+                 "the means are distinct data points, but not the ones the stated calls pick",
                  STATED, case)
         if rng.bit_generator.state != expected_rng.bit_generator.state:
             fail("init_params", "draws other random numbers from rng than the stated calls",
@@ -85,12 +88,15 @@ def robustness(f, hidden):
         cases = [("N = 1 and K = 1, D = 1", np.array([[0.7]]), 1),
                  ("N = 1 and K = 1, D = 4", np.array([[1.0, -2.0, 3.0, 0.5]]), 1),
                  ("N = K = 3", np.array([[0.0, 1.0], [2.0, 2.0], [5.0, -1.0]]), 3),
-                 ("2 distinct points, each 5 times, K = 2", np.repeat([[1.0, 1.0], [4.0, 0.0]], 5, axis=0), 2)]
+                 ("2 distinct points, each 5 times, K = 2",
+                  np.repeat([[1.0, 1.0], [4.0, 0.0]], 5, axis=0), 2)]
     for case, x, K in cases:
         pi, mu, sigma = result(f, x, K, np.random.default_rng(0), 1e-6, case)
         if not np.all(np.isfinite(sigma)):
-            hint = "np.cov divides by N - 1 = 0; use bias=True or divide by N" if len(x) == 1 else None
-            fail("init_params", f"with {case}, sigma contains {'NaN' if np.any(np.isnan(sigma)) else 'inf'}", hint)
+            hint = ("np.cov divides by N - 1 = 0; use bias=True or divide by N" if len(x) == 1
+                    else None)
+            fail("init_params",
+                 f"with {case}, sigma contains {'NaN' if np.any(np.isnan(sigma)) else 'inf'}", hint)
         smallest = np.linalg.eigvalsh(sigma)[:, 0]
         if np.any(smallest <= 0):
             fail("init_params", f"with {case}, sigma is not positive definite (smallest eigenvalue "
@@ -114,17 +120,18 @@ return pi, mu, sigma
 
 SLIPS = [
     ("textbook", "np.cov(x.T, bias=True)", "np.cov(x.T)", "correctness",
-     "init_params (course data, K = 4): sigma[0][0, 0] is 15.78, expected 15.72 - np.cov divides by N - 1; "
-     "use bias=True or divide by N"),
+     "init_params (course data, K = 4): sigma[0][0, 0] is 15.78, expected 15.72 - np.cov divides "
+     "by N - 1; use bias=True or divide by N"),
     ("textbook", "np.cov(x.T, bias=True)", "np.cov(x.T)", "robustness",
      'init_params: robustness counts only once correctness passes, and it does not yet: make '
      'check("init_params") pass first'),
     ("textbook", "distinct[rng.choice(len(distinct),", "x[rng.choice(len(x),", "correctness",
-     "init_params (course data, K = 4): the means are distinct data points, but not the ones the stated calls "
-     "pick - np.unique(x, axis=0)[rng.choice(len(distinct), size=n_clusters, replace=False)]"),
+     "init_params (course data, K = 4): the means are distinct data points, but not the ones the "
+     "stated calls pick - np.unique(x, axis=0)[rng.choice(len(distinct), size=n_clusters, "
+     "replace=False)]"),
     ("textbook", "distinct[rng.choice(", "distinct[np.random.choice(", "correctness",
-     "init_params (course data, K = 4): does not draw from the rng it was given - use the rng you were given, "
-     "rng.choice(...), not np.random"),
+     "init_params (course data, K = 4): does not draw from the rng it was given - use the rng you "
+     "were given, rng.choice(...), not np.random"),
     ("textbook", "pi = np.ones(n_clusters) / n_clusters", "pi = np.ones(n_clusters)", "correctness",
      "init_params (course data, K = 4): pi is [1, 1, 1, 1]; expected equal weights 1/K"),
 ]

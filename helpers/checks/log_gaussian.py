@@ -3,7 +3,8 @@
 import numpy as np
 from scipy.stats import multivariate_normal
 
-from helpers.checks import reference as reference_of, array, call, close, fail, far_problems, mismatch, problems, two
+from helpers.checks import (reference as reference_of, array, call, close, fail, far_problems,
+                            mismatch, problems, two)
 
 USES = ()
 # Instructor-only: the student edition leaves these out, and every case of `hidden` = True
@@ -46,18 +47,21 @@ def hint(got, expected, x, mu_k, sigma_k):
     candidates = [
         (2 * expected, "the factor -1/2 is missing: "
                        "log N = -1/2 (D log(2 pi) + log det sigma_k + the Mahalanobis term)"),
-        (-0.5 * (constant + log_det + np.sum((diff / np.diag(L)) ** 2, axis=1)),  # L^-1 solved with lower=False
+        # L^-1 solved with lower=False
+        (-0.5 * (constant + log_det + np.sum((diff / np.diag(L)) ** 2, axis=1)),
          "only the diagonal of L was inverted: L is lower-triangular, "
          "solve with solve_triangular(L, ..., lower=True)"),
         (-0.5 * (constant + np.sum(np.log(var)) + np.sum(diff**2 / var, axis=1)),
-         "only the diagonal of sigma_k was used: the off-diagonal entries (the correlations) are ignored"),
+         "only the diagonal of sigma_k was used: the off-diagonal entries (the correlations) are "
+         "ignored"),
     ]
     for value, text in candidates:
         if close(got, value, 1e-6, 1e-8):
             return text
     shift = got - expected
     if np.all(np.isfinite(shift)) and np.ptp(shift) < 1e-6 * (1 + abs(shift[0])):
-        return f"every row is off by {shift[0]:.4g}: check the constant -0.5 * (D log(2 pi) + log det sigma_k)"
+        return (f"every row is off by {shift[0]:.4g}: check the constant "
+                "-0.5 * (D log(2 pi) + log det sigma_k)")
     return "log N = -0.5 * (D log(2 pi) + log det sigma_k + (x - mu_k)^T sigma_k^-1 (x - mu_k))"
 
 
@@ -78,7 +82,8 @@ def robustness(f, hidden):
             fail("log_gaussian", f"row {i[0]} gives {a}, expected {b} (scipy's logpdf)", case=case)
 
 
-# ---- for the tests: an answer as students write it, and classic slips (base, old, new, part, message)
+# ---- for the tests: an answer as students write it, and classic slips
+# (base, old, new, part, message)
 
 TEXTBOOK = """
 return np.log(multivariate_normal(mu_k, sigma_k).pdf(x))
@@ -93,24 +98,27 @@ return -0.5 * (D * np.log(2 * np.pi) + np.log(np.linalg.det(sigma_k)) + mahalano
 
 SLIPS = [
     ("textbook", "", "", "robustness",
-     "log_gaussian: a point 1e4 sigma from the mean gives -inf (log of 0) - compute the log density directly, "
-     "not np.log of the density"),
+     "log_gaussian: a point 1e4 sigma from the mean gives -inf (log of 0) - compute the log "
+     "density directly, not np.log of the density"),
     (PLANTED_BY_HAND, "diff @ np.linalg.inv(sigma_k)", "diff @ sigma_k", "correctness",
-     "log_gaussian (course data, component 0): row 0 gives -72.01, expected -47.3 - use the inverse of "
-     "sigma_k in (x - mu)^T sigma^-1 (x - mu)"),
+     "log_gaussian (course data, component 0): row 0 gives -72.01, expected -47.3 - use the "
+     "inverse of sigma_k in (x - mu)^T sigma^-1 (x - mu)"),
     (PLANTED_BY_HAND, "-0.5 * (D * np.log(2 * np.pi)", "-0.5 * (np.log(2 * np.pi)", "correctness",
      "- every row is off by 0.9189: check the constant -0.5 * (D log(2 pi) + log det sigma_k)"),
-    ("textbook", "return np.log(", "return (", "correctness", "- that is the density; return its logarithm"),
+    ("textbook", "return np.log(", "return (", "correctness",
+     "- that is the density; return its logarithm"),
     ("solution", "z = L_inv @ (x - mu_k).T", "x -= mu_k\nz = L_inv @ x.T", "correctness",
-     "log_gaussian (course data) changed x in place (x -= ..., x[...] = ... or an out= argument): the "
-     "caller's x is changed too"),
+     "log_gaussian (course data) changed x in place (x -= ..., x[...] = ... or an out= argument): "
+     "the caller's x is changed too"),
     ("solution", "lower=True", "lower=False", "correctness",
-     "log_gaussian (course data, component 0): row 0 gives -22.49, expected -47.3 - only the diagonal of L was "
-     "inverted: L is lower-triangular, solve with solve_triangular(L, ..., lower=True)"),
-    ("solution", "L = np.linalg.cholesky(sigma_k)", "L = np.diag(np.sqrt(np.diag(sigma_k)))", "correctness",
-     "log_gaussian (course data, component 0): row 0 gives -22.54, expected -47.3 - only the diagonal of sigma_k "
-     "was used: the off-diagonal entries (the correlations) are ignored"),
+     "log_gaussian (course data, component 0): row 0 gives -22.49, expected -47.3 - only the "
+     "diagonal of L was inverted: L is lower-triangular, solve with solve_triangular(L, ..., "
+     "lower=True)"),
+    ("solution", "L = np.linalg.cholesky(sigma_k)", "L = np.diag(np.sqrt(np.diag(sigma_k)))",
+     "correctness",
+     "log_gaussian (course data, component 0): row 0 gives -22.54, expected -47.3 - only the "
+     "diagonal of sigma_k was used: the off-diagonal entries (the correlations) are ignored"),
     (PLANTED_BY_HAND, "return -0.5 * (D", "return -(D", "correctness",
-     "log_gaussian (course data, component 0): row 0 gives -94.61, expected -47.3 - the factor -1/2 is missing: "
-     "log N = -1/2 (D log(2 pi) + log det sigma_k + the Mahalanobis term)"),
+     "log_gaussian (course data, component 0): row 0 gives -94.61, expected -47.3 - the factor "
+     "-1/2 is missing: log N = -1/2 (D log(2 pi) + log det sigma_k + the Mahalanobis term)"),
 ]

@@ -1,9 +1,10 @@
-"""Exercise m_step: the weights, means and covariances that maximise the expected log-likelihood under r."""
+"""Exercise m_step: the weights, means and covariances that maximise the expected log-likelihood
+under r."""
 
 import numpy as np
 
-from helpers.checks import (call, close, course, fail, fmt, index, mismatch, mixture, params, problems,
-                            reference as reference_of, two)
+from helpers.checks import (call, close, course, fail, fmt, index, mismatch, mixture, params,
+                            problems, reference as reference_of, two)
 
 USES = ()
 # Instructor-only: the student edition leaves these out, and every case of `hidden` = True
@@ -12,7 +13,8 @@ PRIVATE = ("reference", "TEXTBOOK", "SLIPS")
 
 
 def reference(x, r, reg_covar=1e-6):
-    """numpy's weighted mean and biased weighted covariance per column of r (each must have weight)."""
+    """numpy's weighted mean and biased weighted covariance per column of r (each must have
+    weight)."""
     D = x.shape[1]
     pi = r.sum(axis=0) / len(x)
     mu = np.array([np.average(x, axis=0, weights=w) for w in r.T])
@@ -21,7 +23,8 @@ def reference(x, r, reg_covar=1e-6):
 
 
 def result(f, x, r, reg_covar, case):
-    return params("m_step", call("m_step", f, x, r, reg_covar=reg_covar, case=case), r.shape[1], x.shape[1], case)
+    return params("m_step", call("m_step", f, x, r, reg_covar=reg_covar, case=case),
+                  r.shape[1], x.shape[1], case)
 
 
 def cases(hidden):
@@ -52,7 +55,8 @@ def soft(w):
 
 
 def compare(x, r, reg_covar, pi, mu, sigma, case, components=None):
-    """pi, mu, sigma agree with reference_of("m_step")(x, r, reg_covar) for these components (default: all)."""
+    """pi, mu, sigma agree with reference_of("m_step")(x, r, reg_covar) for these components
+    (default: all)."""
     N, D = x.shape
     ks = list(range(r.shape[1])) if components is None else list(components)
     N_k = r.sum(axis=0)
@@ -75,9 +79,10 @@ def compare(x, r, reg_covar, pi, mu, sigma, case, components=None):
         if close(mu[k], r[:, k] @ x / N):
             hint = "divided by N; divide by N_k = r[:, k].sum()"
         elif 0 < N_k[k] < 1 and close(mu[k], r[:, k] @ x):
-            hint = (f"N_k = {N_k[k]:.3g} is below 1 and was raised to 1: guard only an empty component, "
-                    f"with a tiny floor such as np.maximum(N_k, 1e-300)")
-        elif soft(r[:, k]) and any(close(mu[k], r[:, k] ** 2 @ x / n) for n in (N_k[k], np.sum(r[:, k] ** 2))):
+            hint = (f"N_k = {N_k[k]:.3g} is below 1 and was raised to 1: guard only an empty "
+                    f"component, with a tiny floor such as np.maximum(N_k, 1e-300)")
+        elif soft(r[:, k]) and any(close(mu[k], r[:, k] ** 2 @ x / n)
+                                   for n in (N_k[k], np.sum(r[:, k] ** 2))):
             hint = SQUARED
         a, b = two(mu[k], e_mu[k])
         fail("m_step", f"mu[{k}] is {a}, expected {b}", hint, case)
@@ -86,10 +91,11 @@ def compare(x, r, reg_covar, pi, mu, sigma, case, components=None):
     i = mismatch(sigma[ks], e_sigma[ks], atol=atol)
     if i is not None:
         k = ks[i[0]]
-        plain = e_sigma[k] - ridge                            # the weighted covariance without the ridge
+        # the weighted covariance without the ridge
+        plain = e_sigma[k] - ridge
         centred = x - x.mean(axis=0)
-        unweighted = "np.cov(x.T) gives every sample the same weight; weight sample i by r[i, k]: " \
-                     "np.cov(x.T, aweights=r[:, k], bias=True)"
+        unweighted = "np.cov(x.T) gives every sample the same weight; weight sample i by " \
+                     "r[i, k]: np.cov(x.T, aweights=r[:, k], bias=True)"
         candidates = [
             (plain, "add reg_covar * I to every covariance"),
             (plain * N_k[k] / N + ridge, "divided by N; divide by N_k = r[:, k].sum()"),
@@ -103,7 +109,8 @@ def compare(x, r, reg_covar, pi, mu, sigma, case, components=None):
         ]
         squared = (r[:, k] ** 2 * (x - mu[k]).T) @ (x - mu[k])
         if soft(r[:, k]):
-            candidates += [(squared / N_k[k] + ridge, SQUARED), (squared / np.sum(r[:, k] ** 2) + ridge, SQUARED)]
+            candidates += [(squared / N_k[k] + ridge, SQUARED),
+                           (squared / np.sum(r[:, k] ** 2) + ridge, SQUARED)]
         hint = next((text for value, text in candidates if close(sigma[k], value, 1e-6, atol)),
                     "sigma_k = sum_i r_ik (x_i - mu_k)(x_i - mu_k)^T / N_k + reg_covar * I")
         a, b = two(sigma[k][i[1:]], e_sigma[k][i[1:]])
@@ -124,10 +131,12 @@ def robustness(f, hidden):
         if np.any(bad):
             k = np.flatnonzero(bad)[0]
             nan = "NaN" if np.any(np.isnan(value[k])) else "inf"
-            fail("m_step", f"{case} gives {nan} in {what}[{k}] (N_k = 0)", "divide by np.maximum(N_k, tiny)")
+            fail("m_step", f"{case} gives {nan} in {what}[{k}] (N_k = 0)",
+                 "divide by np.maximum(N_k, tiny)")
     for k in empty:
         if abs(pi_[k]) > 1e-12:
-            fail("m_step", f"{case} gets weight pi[{k}] = {fmt(pi_[k])}; it must be 0", "pi_k = N_k / N")
+            fail("m_step", f"{case} gets weight pi[{k}] = {fmt(pi_[k])}; it must be 0",
+                 "pi_k = N_k / N")
     positive_definite(sigma_, case)
     compare(x, r, 1e-6, pi_, mu_, sigma_, f"{case}, the other components", components=alive)
 
@@ -149,7 +158,8 @@ def positive_definite(sigma, case):
     if np.any(smallest <= 0):
         k = int(np.flatnonzero(smallest <= 0)[0])
         fail("m_step", f"with {case}, sigma[{k}] is not positive definite (smallest eigenvalue "
-                       f"{fmt(smallest[k])})", "add reg_covar * I to every covariance, also this one")
+                       f"{fmt(smallest[k])})",
+             "add reg_covar * I to every covariance, also this one")
 
 
 TEXTBOOK = """
@@ -172,25 +182,27 @@ SLIPS = [
      "m_step: an empty component (a column of r all 0) gives NaN in mu[1] (N_k = 0) - divide by "
      "np.maximum(N_k, tiny)"),
     ("textbook", "@ diff / N_k +", "@ diff / N +", "correctness",
-     "m_step (course data, reg_covar = 0): sigma[0][0, 0] is 0.6678, expected 2.003 - divided by N; "
-     "divide by N_k = r[:, k].sum()"),
+     "m_step (course data, reg_covar = 0): sigma[0][0, 0] is 0.6678, expected 2.003 - divided by "
+     "N; divide by N_k = r[:, k].sum()"),
     ("textbook", "    pi[k] = N_k / N\n", "    pi[k] = 1 / K\n", "correctness",
      "m_step (course data, reg_covar = 0): pi[0] is 0.25, expected 0.3334 - pi is not updated: "
      "pi_k = N_k / N, the mean of column k of r"),
     ("textbook", "diff = x - mu[k]", "diff = x - x.mean(axis=0)", "correctness",
-     "m_step (course data, reg_covar = 0): sigma[0][0, 0] is 27.87, expected 2.003 - computed around the mean "
-     "of all the data; use the new mu[k]"),
+     "m_step (course data, reg_covar = 0): sigma[0][0, 0] is 27.87, expected 2.003 - computed "
+     "around the mean of all the data; use the new mu[k]"),
     ("textbook", "diff / N_k + reg_covar * np.eye(D)", "diff / N_k", "correctness",
-     "m_step (course data, reg_covar = 0.01): sigma[0][0, 0] is 2.003, expected 2.013 - add reg_covar * I "
-     "to every covariance"),
+     "m_step (course data, reg_covar = 0.01): sigma[0][0, 0] is 2.003, expected 2.013 - add "
+     "reg_covar * I to every covariance"),
     ("textbook", "(r[:, k, None] * diff).T @ diff / N_k", "np.cov(x.T)", "correctness",
      "- np.cov(x.T) gives every sample the same weight; weight sample i by r[i, k]"),
     ("solution", "np.maximum(N_k, 1e-300)", "np.maximum(N_k, 1)", "correctness",
      "- N_k = 0.6 is below 1 and was raised to 1: guard only an empty component"),
-    ("solution", "sigma[k] = (r[:, k] * diff.T)", "sigma[k] = (r[:, k] ** 2 * diff.T)", "correctness",
-     "m_step (course data, reg_covar = 0): sigma[0][0, 0] is 1.992, expected 2.003 - the weights are squared "
-     "(r_ik^2): weight each sample by r[i, k] once"),
-    ("textbook", "np.sum(r[:, k, None] * x, axis=0)", "np.sum(r[:, k, None] ** 2 * x, axis=0)", "correctness",
-     "m_step (course data, reg_covar = 0): mu[0] is [-5.1352, -3.1077], expected [-5.135, -3.1075] - the weights "
+    ("solution", "sigma[k] = (r[:, k] * diff.T)", "sigma[k] = (r[:, k] ** 2 * diff.T)",
+     "correctness",
+     "m_step (course data, reg_covar = 0): sigma[0][0, 0] is 1.992, expected 2.003 - the weights "
      "are squared (r_ik^2): weight each sample by r[i, k] once"),
+    ("textbook", "np.sum(r[:, k, None] * x, axis=0)", "np.sum(r[:, k, None] ** 2 * x, axis=0)",
+     "correctness",
+     "m_step (course data, reg_covar = 0): mu[0] is [-5.1352, -3.1077], expected [-5.135, -3.1075] "
+     "- the weights are squared (r_ik^2): weight each sample by r[i, k] once"),
 ]

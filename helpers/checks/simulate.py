@@ -1,4 +1,5 @@
-"""Exercise simulate: draw samples from the mixture by ancestral sampling (the seed's contract: -> x)."""
+"""Exercise simulate: draw samples from the mixture by ancestral sampling (the seed's contract:
+-> x)."""
 
 import inspect
 
@@ -34,7 +35,8 @@ def cases(hidden):
     if not hidden:
         pi = np.array([0.2, 0.5, 0.3])
         mu = np.array([[-20.0, 0.0], [15.0, 5.0], [0.0, 25.0]])
-        sigma = np.array([[[1.0, 0.6], [0.6, 2.0]], [[0.5, -0.2], [-0.2, 0.3]], [[2.0, 0.0], [0.0, 0.4]]])
+        sigma = np.array([[[1.0, 0.6], [0.6, 2.0]], [[0.5, -0.2], [-0.2, 0.3]],
+                          [[2.0, 0.0], [0.0, 0.4]]])
         yield "K = 3, D = 2", pi, mu, sigma
         yield "K = 2, D = 3", *separated(601, 2, 3)             # D is not always 2
         return
@@ -45,13 +47,16 @@ def cases(hidden):
 
 
 def nearest(x, mu, sigma):
-    """The component each sample is nearest to (in its own standard deviations): the one that drew it."""
-    distances = [np.sum((x - mu[k]) * np.linalg.solve(sigma[k], (x - mu[k]).T).T, axis=1) for k in range(len(mu))]
+    """The component each sample is nearest to (in its own standard deviations): the one that drew
+    it."""
+    distances = [np.sum((x - mu[k]) * np.linalg.solve(sigma[k], (x - mu[k]).T).T, axis=1)
+                 for k in range(len(mu))]
     return np.argmin(distances, axis=0)
 
 
 def accepts(f, name):
-    """Whether f takes a parameter `name` (the seed's simulate takes neither rng nor return_labels)."""
+    """Whether f takes a parameter `name` (the seed's simulate takes neither rng nor
+    return_labels)."""
     try:
         parameters = inspect.signature(f).parameters.values()
     except (TypeError, ValueError):
@@ -82,9 +87,9 @@ def correctness(f, hidden):
         for k in range(len(pi)):
             count = np.sum(z == k)
             if abs(count - n * pi[k]) > 5 * np.sqrt(n * pi[k] * (1 - pi[k])):
-                fail("simulate", f"component {k} drew {count} of {n} samples ({count / n:.0%}), expected about "
-                                 f"pi[{k}] = {fmt(pi[k])}", "draw the labels with rng.choice(K, size=n_samples, p=pi)",
-                     case)
+                fail("simulate", f"component {k} drew {count} of {n} samples ({count / n:.0%}), "
+                                 f"expected about pi[{k}] = {fmt(pi[k])}",
+                     "draw the labels with rng.choice(K, size=n_samples, p=pi)", case)
         for k in np.flatnonzero(pi > 0):
             compare_component(x[z == k], k, mu[k], sigma[k], case)
         if accepts(f, "return_labels"):
@@ -92,8 +97,9 @@ def correctness(f, hidden):
             drawn = nearest(x, mu, sigma)
             if np.mean(labels == drawn) < 0.999:
                 i = int(np.flatnonzero(labels != drawn)[0])
-                fail("simulate", f"with return_labels=True, z[{i}] is {fmt(labels[i])} but sample {i} was drawn "
-                                 f"from component {drawn[i]}", "return the label each sample was drawn with", case)
+                fail("simulate", f"with return_labels=True, z[{i}] is {fmt(labels[i])} but sample "
+                                 f"{i} was drawn from component {drawn[i]}",
+                     "return the label each sample was drawn with", case)
     if accepts(f, "rng"):
         uses_rng(f, *next(cases(False))[1:])
 
@@ -102,28 +108,33 @@ def compare_component(xs, k, mu_k, sigma_k, case):
     """The samples drawn from component k agree with mu_k and sigma_k (5 standard errors)."""
     n_k = len(xs)
     if n_k > 1 and np.all(np.ptp(xs, axis=0) <= 1e-9 * (1 + np.abs(xs).max())):
-        fail("simulate", f"the samples of component {k} are all the same point", "every sample of a component "
-                         "gets the same noise: draw eps for each sample, rng.standard_normal((n_samples, D))", case)
+        fail("simulate", f"the samples of component {k} are all the same point",
+             "every sample of a component gets the same noise: draw eps for each sample, "
+             "rng.standard_normal((n_samples, D))", case)
     mean = xs.mean(axis=0)
     se = np.sqrt(np.diag(sigma_k) / n_k)
     if np.any(np.abs(mean - mu_k) > 5 * se):
-        fail("simulate", f"the samples of component {k} have mean {fmt(mean, 3)}, not about mu[{k}] = "
-                         f"{fmt(mu_k, 3)}", "each sample comes from the component of its own label", case)
+        fail("simulate", f"the samples of component {k} have mean {fmt(mean, 3)}, not about "
+                         f"mu[{k}] = {fmt(mu_k, 3)}",
+             "each sample comes from the component of its own label", case)
     cov = np.cov(xs.T, bias=True).reshape(len(mu_k), len(mu_k))
 
     def agrees(target):
         var = np.diag(target)
-        se = np.sqrt((np.outer(var, var) + target**2) / n_k)  # standard error of each sample covariance
+        # standard error of each sample covariance
+        se = np.sqrt((np.outer(var, var) + target**2) / n_k)
         return np.all(np.abs(cov - target) <= 5 * se)
 
     if not agrees(sigma_k):
         L = np.linalg.cholesky(sigma_k)
-        hint = "draw mu[k] + eps @ L.T with L = np.linalg.cholesky(sigma[k]) and eps standard normal"
+        hint = ("draw mu[k] + eps @ L.T with L = np.linalg.cholesky(sigma[k]) and eps standard "
+                "normal")
         if agrees(sigma_k @ sigma_k):
             hint = "multiply by the Cholesky factor L of sigma[k] (sigma = L L^T), not by sigma[k]"
         elif agrees(L.T @ L):
             hint = "use eps @ L.T, not eps @ L (sigma = L L^T)"
-        fail("simulate", f"the samples of component {k} have covariance {fmt(cov, 3)}, not about sigma[{k}]",
+        fail("simulate",
+             f"the samples of component {k} have covariance {fmt(cov, 3)}, not about sigma[{k}]",
              hint, case)
 
 
@@ -131,14 +142,15 @@ def uses_rng(f, pi, mu, sigma):
     n, case = 200, "a seeded generator"
     rng = np.random.default_rng(5)
     state = rng.bit_generator.state
-    first = array("simulate", call("simulate", f, n, pi, mu, sigma, rng, case=case), "x", (n, mu.shape[1]),
-                  "(n_samples, D)", case)
+    first = array("simulate", call("simulate", f, n, pi, mu, sigma, rng, case=case), "x",
+                  (n, mu.shape[1]), "(n_samples, D)", case)
     if rng.bit_generator.state == state:
         fail("simulate", "does not draw from the rng it was given",
              "use the rng you were given (rng.choice, rng.standard_normal), not np.random")
     again = call("simulate", f, n, pi, mu, sigma, np.random.default_rng(5), case=case)
     if not np.array_equal(first, again):
-        fail("simulate", "the same seed gives different draws", "draw only from rng, not from np.random")
+        fail("simulate", "the same seed gives different draws",
+             "draw only from rng, not from np.random")
     other = call("simulate", f, n, pi, mu, sigma, np.random.default_rng(6), case=case)
     if np.array_equal(first, other):
         fail("simulate", "different generators give the same draws", "draw from the rng passed in")
@@ -172,7 +184,10 @@ SLIPS = [
      "simulate: the same seed gives different draws - draw only from rng, not from np.random"),
     ("textbook", "rng.", "np.random.", "correctness",
      "simulate: does not draw from the rng it was given - use the rng you were given"),
-    ("solution", "eps = rng.standard_normal((n_samples, D))", "eps = np.tile(rng.standard_normal(D), (n_samples, 1))",
-     "correctness", "simulate (K = 3, D = 2): the samples of component 0 are all the same point - every sample of a "
-     "component gets the same noise: draw eps for each sample, rng.standard_normal((n_samples, D))"),
+    ("solution", "eps = rng.standard_normal((n_samples, D))",
+     "eps = np.tile(rng.standard_normal(D), (n_samples, 1))",
+     "correctness",
+     "simulate (K = 3, D = 2): the samples of component 0 are all the same point - every sample of "
+     "a component gets the same noise: draw eps for each sample, "
+     "rng.standard_normal((n_samples, D))"),
 ]
