@@ -163,3 +163,20 @@ def test_the_changed_exercises_pass_their_checks_in_both_editions(project):
     assert theirs == mine
     shipped = (student.parent / "helpers" / "checks" / "n_params.py").read_text(encoding="utf-8")
     assert "def reference" not in shipped and "(6, 4)" not in shipped and "SLIPS" not in shipped
+
+
+@pytest.mark.slow
+def test_after_the_recipe_and_make_execute_every_fast_test_passes(project):
+    """Only the places the recipe names had to change: after `make execute` (its nbconvert run,
+    here), the copy's own `make test` tier passes, nbval and every test that names an exercise
+    included."""
+    copy, _ = project
+    run(copy, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
+        "--ExecutePreprocessor.record_timing=False",
+        "--NotebookExporter.preprocessors=nbconvert.preprocessors.CoalesceStreamsPreprocessor",
+        "nb07_em.ipynb")
+    done = run(copy, "-m", "pytest", "-m", "not slow", "-q", "-p", "no:cacheprovider",
+               "--deselect", "tests/test_recipe.py", check=False)
+    summary = done.stdout.strip().splitlines()[-1]
+    assert done.returncode == 0 and " passed" in summary and "failed" not in summary, \
+        done.stdout[-4000:]
