@@ -19,8 +19,8 @@ from instructor import course
 from instructor.report import reading, report
 
 
-def grade(notebook):
-    """(rows, notes) for one submission, graded by nbgrader in a throwaway course folder."""
+def readable(notebook):
+    """Raise FileNotFoundError, or ValueError saying why, unless `notebook` is a valid notebook."""
     try:
         nbformat.validate(nbformat.read(notebook, as_version=4))
     except FileNotFoundError:
@@ -29,6 +29,11 @@ def grade(notebook):
     except Exception as err:
         detail = (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise ValueError(f"{notebook} is not a valid Jupyter notebook: {detail}") from None
+
+
+def grade(notebook):
+    """(rows, notes) for one submission, graded by nbgrader in a throwaway course folder."""
+    readable(notebook)
     with tempfile.TemporaryDirectory(prefix="grade-") as folder:
         where = Path(folder) / "course"
         release = course.grading_course(where)
@@ -50,11 +55,11 @@ def main(argv=None):
         sys.exit("usage: python -m instructor.grade SUBMISSION.ipynb")
     from instructor import sandbox
     try:
+        readable(args[0])                    # a wrong file is said first, wall or no wall
         sandbox.check_wall()
+        print(report(*grade(args[0])))
     except sandbox.NoWall as err:
         sys.exit(f"grade: {err}")
-    try:
-        print(report(*grade(args[0])))
     except FileNotFoundError as err:
         sys.exit(f"grade: no such file: {err.filename}")
     except ValueError as err:
