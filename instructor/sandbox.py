@@ -94,9 +94,16 @@ def wall(folder):
             command += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             command += ["--ro-bind", top, top]
-    for prefix in dict.fromkeys((sys.base_prefix, sys.prefix)):       # the Python environment
+    # The Python environment: what Python runs from, and no more (nox, for one, keeps its
+    # temporary folders inside the environment's folder, pytest's course folders among them).
+    for prefix in dict.fromkeys((sys.base_prefix, sys.prefix)):
         if not prefix.startswith("/usr/"):
-            command += ["--ro-bind", prefix, prefix]
+            for part in ("bin", "lib", "lib64", "pyvenv.cfg"):
+                path = os.path.join(prefix, part)
+                if os.path.islink(path):
+                    command += ["--symlink", os.readlink(path), path]
+                elif os.path.exists(path):
+                    command += ["--ro-bind", path, path]
     command += ["--bind", folder, folder, "--chdir", folder, "--seccomp", str(seccomp.fileno())]
     return command, seccomp.fileno()
 

@@ -1470,3 +1470,28 @@ def test_quick_attacks_on_sandbox_grade_earn_nothing(released, tmp_path):
     problems += [f"written outside: {p}" for p in written]
     problems += [f"left behind: {p.pid} {p.args[:80]}" for p in left]
     assert problems == [], "\n".join(problems) + f"\n({seconds:.0f} s; what was graded: {graded})"
+
+
+def test_behind_the_wall_the_environment_shows_only_what_python_runs_from(release):
+    """nox keeps its temporary folders (pytest's course folders among them) inside the
+    environment's folder: behind the wall only its bin/ and lib/ exist, so a solution kept beside
+    them is not there to read."""
+    import shutil
+    import tempfile
+
+    from instructor import sandbox
+    beside = Path(tempfile.mkdtemp(prefix="wall-test-", dir=sys.prefix))
+    try:
+        (beside / "nb07_em.ipynb").write_text("{}", encoding="utf-8")
+        probe = (f"import os, numpy, helpers; "
+                 f"print(os.path.exists({str(beside / 'nb07_em.ipynb')!r}), os.listdir({sys.prefix!r}))")
+        with tempfile.TemporaryDirectory() as folder:
+            shutil.copytree(ROOT / "helpers", Path(folder) / "helpers")
+            command, seccomp = sandbox.wall(folder)
+            done = subprocess.run([*command, "--", sys.executable, "-c", probe], pass_fds=(seccomp,),
+                                  capture_output=True, text=True, timeout=60)
+    finally:
+        shutil.rmtree(beside)
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen, listing = done.stdout.strip().split(" ", 1)
+    assert seen == "False" and beside.name not in listing, done.stdout
