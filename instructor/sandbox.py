@@ -44,11 +44,13 @@ STDERR = subprocess.DEVNULL if not os.environ.get("GRADE_DEBUG") else None
 LIMITS = {resource.RLIMIT_AS: 4 << 30, resource.RLIMIT_NOFILE: 256, resource.RLIMIT_FSIZE: 64 << 20,
           resource.RLIMIT_CORE: 0}
 NO_WALL = ("grading runs each submission behind a wall (bubblewrap and seccomp on Linux), "
-           "and {why}: "
-           "install bubblewrap (Debian, Ubuntu: apt install bubblewrap; "
-           "Fedora: dnf install bubblewrap) "
+           "and {why}: {remedy} "
            "or grade in the container of docs/grading.md; to grade trusted submissions without it, "
            "set GRADE_TRUSTED=1")
+INSTALL = ("install bubblewrap (Debian, Ubuntu: apt install bubblewrap; "
+           "Fedora: dnf install bubblewrap)")
+# bwrap is there but the system refuses it namespaces: a chroot, or a container without them
+NAMESPACES = "grade where new namespaces are allowed (not in a chroot; `unshare -U true` must work)"
 
 
 class NoWall(RuntimeError):
@@ -80,11 +82,13 @@ def wall(folder):
     descriptor of its seccomp filter; NoWall (saying how to get one) where there is none."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
-        raise NoWall(NO_WALL.format(why="bwrap is not installed"))
+        raise NoWall(NO_WALL.format(why="bwrap is not installed", remedy=INSTALL))
     try:
         seccomp = no_new_processes()
     except (ImportError, OSError, RuntimeError) as err:
-        raise NoWall(NO_WALL.format(why=f"seccomp is not available ({err})")) from None
+        raise NoWall(NO_WALL.format(why=f"seccomp is not available ({err})",
+                                    remedy="install libseccomp (apt install libseccomp2) and "
+                                           "pyseccomp (make test installs it)")) from None
     seccomp.seek(0)
     command = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
                "--clearenv", "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev",
@@ -119,7 +123,8 @@ def check_wall():
                               pass_fds=(seccomp,), capture_output=True, text=True)
     if done.returncode:
         why = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
-        raise NoWall(NO_WALL.format(why=f"bwrap cannot start a sandbox here ({why})"))
+        raise NoWall(NO_WALL.format(why=f"bwrap cannot start a sandbox here ({why})",
+                                    remedy=NAMESPACES))
 
 
 def limits():
