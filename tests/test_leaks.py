@@ -99,6 +99,15 @@ def hidden_only(name):
                 spans += [(offsets[p.lineno - 1] + p.col_offset,
                            offsets[p.end_lineno - 1] + p.end_col_offset)
                           for p in (branch if isinstance(branch, list) else [branch])]
+        for block in (getattr(node, field, None) for field in ("body", "orelse")):
+            # `if not hidden: ... return` (or `yield ...; return`): what follows is hidden-only
+            for i, stmt in enumerate(block if isinstance(block, list) else []):
+                test = getattr(stmt, "test", None)
+                if (isinstance(stmt, ast.If) and isinstance(test, ast.UnaryOp)
+                        and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Name)
+                        and test.operand.id == "hidden" and isinstance(stmt.body[-1], ast.Return)):
+                    spans += [(offsets[q.lineno - 1] + q.col_offset,
+                               offsets[q.end_lineno - 1] + q.end_col_offset) for q in block[i + 1:]]
     rest, last = [], 0
     for start, end in sorted(spans):
         rest.append(source[last:start] if start >= last else "")
