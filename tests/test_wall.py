@@ -1483,10 +1483,9 @@ def test_behind_the_wall_the_environment_shows_only_what_python_runs_from(releas
     beside = Path(tempfile.mkdtemp(prefix="wall-test-", dir=sys.prefix))
     try:
         (beside / "nb07_em.ipynb").write_text("{}", encoding="utf-8")
-        probe = (f"import os, numpy, helpers; "
+        probe = (f"import os, numpy; "
                  f"print(os.path.exists({str(beside / 'nb07_em.ipynb')!r}), os.listdir({sys.prefix!r}))")
         with tempfile.TemporaryDirectory() as folder:
-            shutil.copytree(ROOT / "helpers", Path(folder) / "helpers")
             command, seccomp = sandbox.wall(folder)
             done = subprocess.run([*command, "--", sys.executable, "-c", probe], pass_fds=(seccomp,),
                                   capture_output=True, text=True, timeout=60)
