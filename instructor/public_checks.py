@@ -68,13 +68,38 @@ class Visible(ast.NodeTransformer):
         return node
 
 
+def flags(tree):
+    """`tree` with every parameter that receives `hidden` at each call in the module renamed
+    `hidden` (`def cases(show_all)` called as `cases(hidden)`), so that its branches fold too."""
+    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    passed = {}                                  # (function, parameter) -> always given `hidden`?
+    for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+        f = functions.get(getattr(call.func, "id", None))
+        if f is None:
+            continue
+        names = [a.arg for a in f.args.args]
+        given = {**dict(zip(names, call.args)), **{k.arg: k.value for k in call.keywords}}
+        for name in names:
+            value = given.get(name)
+            is_flag = isinstance(value, ast.Name) and value.id == "hidden"
+            passed[f.name, name] = passed.get((f.name, name), True) and is_flag
+    for (function, parameter), always in passed.items():
+        if always and parameter != "hidden":
+            for node in ast.walk(functions[function]):
+                if isinstance(node, ast.Name) and node.id == parameter:
+                    node.id = "hidden"
+                elif isinstance(node, ast.arg) and node.arg == parameter:
+                    node.arg = "hidden"
+    return tree
+
+
 def strip(sources):
     """{module name: source} of helpers/checks -> {module name: public source}: each module's
     PRIVATE names, the declaration and the hidden branches left out, and imports of the core's
     private names. Raises ValueError if shipped code uses a private name, or if a shipped definition
     is used by nothing shipped (it served only private names or hidden cases: it must be
     declared)."""
-    trees = {name: Visible().visit(ast.parse(source)) for name, source in sources.items()}
+    trees = {name: Visible().visit(flags(ast.parse(source))) for name, source in sources.items()}
     private = {name: declared(ast.parse(source)) | {"PRIVATE"} for name, source in sources.items()}
     kept = {name: [node for node in tree.body if not defined(node) & private[name]]
             for name, tree in trees.items()}

@@ -224,3 +224,14 @@ def test_an_undeclared_private_helper_stops_the_build(name, extra, helper, hidde
                                   f'PRIVATE = ("reference", "SLIPS", "{name}")')
     public = strip({"__init__": CORE, "new": declared_too})["new"]
     assert "def reference" not in public and "HIDDEN" not in public and "3" not in public
+
+
+def test_a_flag_passed_under_another_name_is_folded_too():
+    """`def cases(show_all)` that every call gives `hidden`: its hidden branch does not ship."""
+    module = MODULE.format(extra="", helper="sum", hidden_cases="[[3]]").replace(
+        "    for x in ([1, 2] if not hidden else [[3]]):",
+        "    for x in cases(hidden):").replace(
+        "SLIPS = []", "SLIPS = []\n\n\ndef cases(show_all):\n    yield [1, 2]\n"
+                      "    if show_all:\n        yield [7, 77, 777]\n")
+    public = strip({"__init__": CORE, "new": module})["new"]
+    assert "def cases" in public and "777" not in public and "show_all" not in public
