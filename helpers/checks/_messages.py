@@ -55,14 +55,20 @@ def two(got, expected):
     return a, b
 
 
-def array(name, value, what, shape, symbol, case=None, hints=None):
-    """value as a float array of `shape` (symbol: how to say it, e.g. "(N, K)"), or CheckFailed."""
+def floats(name, value, wrong, case=None):
+    """value as a float array, or CheckFailed: None (no return statement), or `wrong` (what
+    should have come back) when it holds something other than numbers."""
     if value is None:
         fail(name, "returned None", "end the function with a return statement", case)
     try:
-        a = np.asarray(value, dtype=float)
+        return np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        fail(name, f"{what} must be an array of numbers; got {type(value).__name__}", case=case)
+        fail(name, f"{wrong}; got {type(value).__name__}", case=case)
+
+
+def array(name, value, what, shape, symbol, case=None, hints=None):
+    """value as a float array of `shape` (symbol: how to say it, e.g. "(N, K)"), or CheckFailed."""
+    a = floats(name, value, f"{what} must be an array of numbers", case)
     if a.shape != shape:
         hint = (hints or {}).get(a.shape)
         if hint is None and len(shape) == 2 and a.shape == shape[::-1]:
@@ -74,12 +80,7 @@ def array(name, value, what, shape, symbol, case=None, hints=None):
 
 def scalar(name, value, case=None, meaning=None):
     """value as one float, or CheckFailed (meaning: what the number is, said when it is not one)."""
-    if value is None:
-        fail(name, "returned None", "end the function with a return statement", case)
-    try:
-        a = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        fail(name, f"must return a number; got {type(value).__name__}", case=case)
+    a = floats(name, value, "must return a number", case)
     if a.ndim != 0 and a.size != 1:
         fail(name, f"must return one number{', ' + meaning if meaning else ''}; "
                    f"got shape {a.shape}", case=case)
