@@ -218,6 +218,7 @@ def points(course):
     import nbformat
     from nbgrader.api import Gradebook
 
+    from helpers.checks import exercise_part
     result = {}
     with Gradebook(f"sqlite:///{Path(course) / 'gradebook.db'}", course_id=COURSE_ID) as gb:
         for student in gb.students:
@@ -231,13 +232,13 @@ def points(course):
                         if cell.cell_type == "code"
                         and cell.metadata.get("nbgrader", {}).get("grade")}
             result[student.id] = [
-                {"grade_id": g.name, "function": g.name.rpartition("_")[0],
-                 "part": g.name.rpartition("_")[2],
+                {"grade_id": g.name, "function": exercise_part(g.name)[0],
+                 "part": exercise_part(g.name)[1],
                  "score": g.score, "points": g.max_score,
                  "message": messages.get(g.name, "not graded: nbgrader could not read it")}
                 for g in gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student.id).grades
                 # the autograded checks; not q1..q6
-                if g.name.endswith(("_correctness", "_robustness"))]
+                if exercise_part(g.name)]
     return result
 
 

@@ -27,8 +27,10 @@ from pathlib import Path
 
 import nbformat
 
+from helpers.checks import PARTS
+from instructor.submissions import grade_id
+
 ROOT = Path.cwd()
-PARTS = ("correctness", "robustness")
 
 
 def notebook_path():
@@ -37,10 +39,6 @@ def notebook_path():
 
 def module_path(name):
     return ROOT / "helpers" / "checks" / f"{name}.py"
-
-
-def grade_id(cell):
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
 def solution_meta(gid):
@@ -52,14 +50,9 @@ def check_meta(gid, points):
             "solution": False}
 
 
-def word(name):
-    """`name` as a whole word of text: not inside an identifier, and not after an apostrophe."""
-    return re.compile(rf"(?<![\w']){re.escape(name)}(?![\w'])")
-
-
-def GRADED_WORD(name):
-    """`name` as a word of a string or comment, also as the start of a grade id
-    (name_correctness)."""
+def graded_word(name):
+    """`name` as a word of code or text (not inside an identifier, not after an apostrophe), also
+    as the start of a grade id (name_correctness)."""
     return re.compile(rf"(?<![\w']){re.escape(name)}(?=_(?:{'|'.join(PARTS)})\b|(?![\w']))")
 
 
@@ -71,7 +64,7 @@ def renamed_code(source, old, new):
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError):
-        return word(old).sub(new, source)
+        return graded_word(old).sub(new, source)
     lines = source.splitlines(keepends=True)
     offsets = [0]
     for line in lines:
@@ -85,7 +78,7 @@ def renamed_code(source, old, new):
             quoted = re.fullmatch(r"""([a-zA-Z]*)('\'\'|\"\"\"|'|")(.*)\2""", tok.string, re.S)
             head, body, tail = ((quoted[1] + quoted[2], quoted[3], quoted[2]) if quoted
                                 else ("", tok.string, ""))
-            text = head + GRADED_WORD(old).sub(new, body) + tail
+            text = head + graded_word(old).sub(new, body) + tail
         else:
             continue
         if text != tok.string:
@@ -95,6 +88,11 @@ def renamed_code(source, old, new):
     for start, end, text in sorted(edits, reverse=True):
         source = source[:start] + text + source[end:]
     return source
+
+
+def renamed_text(text, old, new):
+    """Markdown with `old` renamed where it is code: `old` and `old(...)`."""
+    return text.replace(f"`{old}`", f"`{new}`").replace(f"`{old}(", f"`{new}(")
 
 
 def last_cell_of(cells, name):
@@ -193,8 +191,7 @@ def rename(old, new):
         if cell.cell_type == "code":
             cell.source = renamed_code(cell.source, old, new)
         else:
-            cell.source = (cell.source.replace(f"`{old}`", f"`{new}`")
-                           .replace(f"`{old}(", f"`{new}("))
+            cell.source = renamed_text(cell.source, old, new)
     if nbformat.writes(nb) != before:
         nbformat.write(nb, notebook_path())
         changed.append(notebook_path())
@@ -210,7 +207,7 @@ def rename(old, new):
             changed.append(path)
     for path in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]:
         text = path.read_text(encoding="utf-8")
-        after = text.replace(f"`{old}`", f"`{new}`").replace(f"`{old}(", f"`{new}(")
+        after = renamed_text(text, old, new)
         if after != text:
             path.write_text(after, encoding="utf-8")
             changed.append(path)

@@ -695,6 +695,7 @@ def is_check(cell):
 def grader_verdicts(released, release, group):
     """sandbox.grade's messages for the mutants of one notebook -> {mutant: {part: (passed,
     message)}}."""
+    from helpers.checks import exercise_part
     from instructor import sandbox
     from instructor.submissions import notebook
     answers = bodies()
@@ -704,7 +705,7 @@ def grader_verdicts(released, release, group):
     # only these functions are graded: the other check
     # cells stay where they are, ungraded and not run
     for cell in nb.cells:
-        if is_check(cell) and cell.metadata.nbgrader.grade_id.rpartition("_")[0] not in group:
+        if is_check(cell) and exercise_part(cell.metadata.nbgrader.grade_id)[0] not in group:
             cell.metadata.nbgrader.grade = False
     results = sandbox.grade(nb, release)
     return {m: {part: (results[f"{name}_{part}"].passed, results[f"{name}_{part}"].message)

@@ -99,8 +99,9 @@ def strip(sources):
     private names. Raises ValueError if shipped code uses a private name, or if a shipped definition
     is used by nothing shipped (it served only private names or hidden cases: it must be
     declared)."""
-    trees = {name: Visible().visit(flags(ast.parse(source))) for name, source in sources.items()}
-    private = {name: declared(ast.parse(source)) | {"PRIVATE"} for name, source in sources.items()}
+    trees = {name: ast.parse(source) for name, source in sources.items()}
+    private = {name: declared(tree) | {"PRIVATE"} for name, tree in trees.items()}
+    trees = {name: Visible().visit(flags(tree)) for name, tree in trees.items()}
     kept = {name: [node for node in tree.body if not defined(node) & private[name]]
             for name, tree in trees.items()}
     core = set().union(*(names for name, names in private.items() if name.startswith("_")))

@@ -370,7 +370,7 @@ def grade(nb, release):
     graded = {i: cell for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
               and cell.get("metadata", {}).get("nbgrader", {}).get("grade")
               and not cell.metadata.nbgrader.get("solution")}
-    wanted = {cell.metadata.nbgrader.grade_id.rpartition("_")[0] for cell in graded.values()}
+    wanted = {checks.exercise_part(cell.metadata.nbgrader.grade_id)[0] for cell in graded.values()}
     cells = [(i, python_source("".join(cell.source))) for i, cell in enumerate(nb.cells)
              if cell.cell_type == "code" and i not in graded]
     worker = Worker(needed([(i, s) for i, s in cells if s is not None], wanted), release)
@@ -382,7 +382,7 @@ def grade(nb, release):
             worker.errors, worker.signatures, failure = {}, {}, str(death)
         for cell in graded.values():
             grade_id = cell.metadata.nbgrader.grade_id
-            name, _, part = grade_id.rpartition("_")
+            name, part = checks.exercise_part(grade_id)
             why = failure or (name not in worker.signatures and worker.errors.get(name))
             namespace = ({name: Proxy(worker, name, checks.exercise(name).USES)}
                          if name in worker.signatures else {})

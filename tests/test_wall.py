@@ -1484,11 +1484,12 @@ def test_behind_the_wall_the_environment_shows_only_what_python_runs_from(releas
     try:
         (beside / "nb07_em.ipynb").write_text("{}", encoding="utf-8")
         probe = (f"import os, numpy; "
-                 f"print(os.path.exists({str(beside / 'nb07_em.ipynb')!r}), os.listdir({sys.prefix!r}))")
+                 f"print(os.path.exists({str(beside / 'nb07_em.ipynb')!r}), "
+                 f"os.listdir({sys.prefix!r}))")
         with tempfile.TemporaryDirectory() as folder:
             command, seccomp = sandbox.wall(folder)
-            done = subprocess.run([*command, "--", sys.executable, "-c", probe], pass_fds=(seccomp,),
-                                  capture_output=True, text=True, timeout=60)
+            done = subprocess.run([*command, "--", sys.executable, "-c", probe],
+                                  pass_fds=(seccomp,), capture_output=True, text=True, timeout=60)
     finally:
         shutil.rmtree(beside)
     assert done.returncode == 0, done.stderr[-2000:]

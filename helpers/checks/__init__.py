@@ -45,7 +45,8 @@ from helpers.words import first_line
 
 # What the exercise modules, the notebook, grading and the tests import from here.
 __all__ = ["CheckFailed", "NotRecorded", "PARTS", "Result", "VISIBLE_SHAPES", "array",
-           "call", "check", "close", "course", "exercise", "exercises", "fail", "far_problems",
+           "call", "check", "close", "course", "exercise", "exercise_part", "exercises", "fail",
+           "far_problems",
            "first_correct", "first_line", "fmt", "graded_parts", "index", "mismatch", "mixture",
            "params", "problems", "reference", "run", "run_all", "scalar", "stand_ins", "two",
            "unpack"]
@@ -87,6 +88,12 @@ def given():
     return {g: name for name in exercises() for g in getattr(exercise(name), "GIVEN", ())}
 
 
+def exercise_part(grade_id):
+    """(exercise, part) of an autograded check's grade_id "<exercise>_<part>", else None."""
+    name, _, part = grade_id.rpartition("_")
+    return (name, part) if name and part in PARTS else None
+
+
 def graded_parts(notebook=NOTEBOOK):
     """[(exercise, part, points)] of the notebook's autograded check cells, in notebook order.
 
@@ -98,11 +105,10 @@ def graded_parts(notebook=NOTEBOOK):
     for cell in cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("grade") and not meta.get("solution"):
-            name, _, part = meta["grade_id"].rpartition("_")
-            if part not in PARTS:
+            if exercise_part(meta["grade_id"]) is None:
                 raise ValueError(f"check cell {meta['grade_id']!r}: a grade_id is "
                                  f"'<exercise>_<part>', part one of {PARTS}")
-            parts.append((name, part, meta["points"]))
+            parts.append((*exercise_part(meta["grade_id"]), meta["points"]))
     return parts
 
 
