@@ -103,8 +103,8 @@ $(STAMP): $(PY_STAMP) requirements.txt instructor/kernel/ipython_kernel_config.p
           instructor/lab/overrides.json
 	@echo "installing the student set into $(VENV) (Python $(PY_VERSION)), in 3 stages:"
 	@$(STAGE); \
-	stage "1/3 numpy, scipy, matplotlib, scikit-learn" \
-	  $(PIP) install --quiet -c requirements.txt numpy scipy matplotlib scikit-learn \
+	stage "1/3 numpy, scipy, matplotlib" \
+	  $(PIP) install --quiet -c requirements.txt numpy scipy matplotlib \
 	&& stage "2/3 JupyterLab, nbconvert and the rest of requirements.txt" \
 	  $(PIP) install --quiet -r requirements.txt \
 	&& stage "3/3 matplotlib's font cache" $(BIN)/python -c "import matplotlib.pyplot" \
@@ -116,7 +116,7 @@ $(STAMP): $(PY_STAMP) requirements.txt instructor/kernel/ipython_kernel_config.p
 
 $(DEV_STAMP): $(STAMP) requirements-dev.txt pyproject.toml
 	@echo "installing the dev set into $(VENV):"
-	@$(STAGE); stage "pytest, nbval, hypothesis, nbgrader, colorspacious (requirements-dev.txt)" \
+	@$(STAGE); stage "scikit-learn, pytest, nbval, hypothesis, nbgrader and the rest (requirements-dev.txt)" \
 	  $(PIP) install --quiet -r requirements-dev.txt \
 	&& stage "this project, editable: helpers and instructor (pyproject.toml)" \
 	  $(PIP) install --quiet --no-deps --editable . \
