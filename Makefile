@@ -35,7 +35,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make run      set up .venv if needed, execute $(NB) headless, write build/nb07_em.html"
 	@echo "make test     set up .venv with the test tools if needed; unit tests, checks, grading," \
-	  "nbval (~2 min)"
+	  "nbval (~75 s)"
 	@echo "make test-all make test, then the slow tests and the browser tests (what CI runs)"
 	@echo "make lab      open the notebook in JupyterLab"
 	@echo "make student  write the student edition (nbgrader's release) to build/student/"
@@ -177,8 +177,11 @@ data: $(STAMP)
 # manual demo in a live kernel, every figure of the notebook measured) and the browser tests.
 # CI (.ci/run) runs `make test-all`.  noxfile.py runs `make test`'s command in every stack
 # (TESTS there): change the two together.
+# One test process per core (pytest-xdist), each test file whole in one of them, in order: the
+# notebook's cells (nbval) share one kernel.  Most of a grading test is spent waiting for a
+# kernel or a sandbox, which the other process uses.  noxfile.py's TESTS says the same.
 test: $(DEV_STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n auto --dist loadfile
 
 test-all: test test-slow test-browser
 

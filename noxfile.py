@@ -26,7 +26,7 @@ import nox
 
 # The tests every session runs: the command of `make test` (Makefile).  If `make test`
 # changes, change this line with it.
-TESTS = ("python", "-m", "pytest", "-m", "not slow")
+TESTS = ("python", "-m", "pytest", "-m", "not slow", "-n", "auto", "--dist", "loadfile")
 
 SUPPORTED = ("3.11", "3.12", "3.13", "3.14", "3.15")
 NOTEBOOK = "nb07_em.ipynb"
