@@ -10,12 +10,14 @@ Usage:  python benchmarks/bench_em.py [--repeat R] [--sizes 5000 100000 1000000]
 The data are data/gmm.csv (N = 5000) and rows resampled from it with replacement, held as the
 notebook holds its data (check_data's column-major array, as load_data returns it), the same
 array for both; K = 4, D = 2.  Both must give the same parameters before they are timed.  Each
-time is the median of R runs, the two taking turns so that noise on the machine hits both alike.
+time is the median of R samples of about 0.2 s each, the two taking turns so that noise on the
+machine hits both alike.
 Both run with the thread limits `import helpers` sets (one thread per BLAS and OpenMP library);
 the target is scikit-learn's time at least 3x the notebook's, idle and busy.
 """
 
 import argparse
+import math
 import statistics
 import time
 import warnings
@@ -50,14 +52,25 @@ def sklearn_iteration(gm, x):
     return gm.weights_, gm.means_, gm.covariances_
 
 
-def median_seconds(functions, repeat):
+def median_seconds(functions, repeat, least=0.2):
+    """Seconds per call of each function: the median of `repeat` samples, the functions taking
+    turns.  A sample makes as many calls as fill about `least` seconds (as timeit's autorange
+    does), so that beside busy loops each sample spans many of the scheduler's time slices: one
+    call of a few ms is either interrupted or not, and a median of those is noise."""
+    calls = []
+    for f in functions:                          # two calls warm up, untimed; the second sizes
+        f()
+        start = time.perf_counter()
+        f()
+        calls.append(max(1, math.ceil(least / (time.perf_counter() - start))))
     times = [[] for _ in functions]
-    for _ in range(repeat + 1):                              # the first round warms up, untimed
-        for f, bucket in zip(functions, times):
+    for _ in range(repeat):
+        for f, n, bucket in zip(functions, calls, times):
             start = time.perf_counter()
-            f()
-            bucket.append(time.perf_counter() - start)
-    return [statistics.median(bucket[1:]) for bucket in times]
+            for _ in range(n):
+                f()
+            bucket.append((time.perf_counter() - start) / n)
+    return [statistics.median(bucket) for bucket in times]
 
 
 def main():
@@ -72,7 +85,8 @@ def main():
     params = [history[-1][key] for key in ("pi", "mu", "sigma")]
     rng = np.random.default_rng(1)
 
-    print(f"One EM iteration (E-step + M-step), K = 4, D = 2; median of {args.repeat} runs")
+    print(f"One EM iteration (E-step + M-step), K = 4, D = 2; median of {args.repeat} samples "
+          "of about 0.2 s")
     print(f"{'N':>9} {'':>5} {'notebook':>11} {'sklearn':>11} {'sklearn/notebook':>17}")
     for N in args.sizes:
         x = base if N == len(base) else base[rng.integers(0, len(base), N)]
