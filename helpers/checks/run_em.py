@@ -30,14 +30,17 @@ def start(x, K, seed):
 
 
 def cases(hidden):
-    """(case, x, start, tol, max_iter, reg_covar), chosen to converge in 9 to 15 iterations."""
-    x, *_ = course()
+    """(case, x, start, tol, max_iter, reg_covar), chosen to converge in 9 to 15 iterations, and
+    one where ll falls at the first step (a ridge of 1 widens every component): EM stops there."""
+    x, *truth = course()
     if not hidden:
         yield "course data", x, start(x, 4, 2), 1e-3, 500, 1e-6
         data = mixture(703, 2, 4)[0]
         yield ("random data, K = 2, D = 4, reg_covar = 0.01", data, start(data, 2, 3), 1e-6, 500,
                0.01)
         yield "course data, max_iter = 3", x, start(x, 4, 0), 0.0, 3, 1e-6
+        yield ("course data from the true mixture, reg_covar = 1 (ll falls)", x, truth, 1e-6, 500,
+               1.0)
         return
     for seed, K, D, start_seed in ((717, 3, 3, 17), (720, 2, 5, 20), (728, 3, 1, 28)):
         data = mixture(seed, K, D)[0]
@@ -167,6 +170,8 @@ def stopping(states, tol, max_iter, case):
             hint = "stop at the first such iteration" if j + 2 == n else \
                 "the stopping rule ignores the tol argument: stop at the first gain < tol (not a " \
                 "fixed number)"
+            if gain < 0:
+                hint = "a fall is a gain < tol too: stop when new ll - old ll < tol, not abs(...)"
             fail("run_em", f"iteration {j + 1} improved ll by {gain:.2g} < tol = {tol:g}, yet the "
                            f"loop went on to iteration {n}", hint, case)
     if n < max_iter and (n == 0 or gains[-1] >= tol):
@@ -223,4 +228,9 @@ SLIPS = [
      "run_em (course data): iteration 15 improved ll by 0.00073 < tol = 0.001, yet the loop went "
      "on to iteration 328 - the stopping rule ignores the tol argument: stop at the first gain < "
      "tol (not a fixed number)"),
+    ("textbook", 'if new_ll - history[-2]["ll"] < tol:',
+     'if abs(new_ll - history[-2]["ll"]) < tol:', "correctness",
+     "run_em (course data from the true mixture, reg_covar = 1 (ll falls)): iteration 1 improved "
+     "ll by -0.24 < tol = 1e-06, yet the loop went on to iteration 126 - a fall is a gain < tol "
+     "too: stop when new ll - old ll < tol, not abs(...)"),
 ]
