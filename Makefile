@@ -116,7 +116,7 @@ $(STAMP): $(PY_STAMP) requirements.txt instructor/kernel/ipython_kernel_config.p
 
 $(DEV_STAMP): $(STAMP) requirements-dev.txt pyproject.toml
 	@echo "installing the dev set into $(VENV):"
-	@$(STAGE); stage "scikit-learn, pytest, nbval, hypothesis, nbgrader and the rest (requirements-dev.txt)" \
+	@$(STAGE); stage "scikit-learn, pytest, nbval, nbgrader and the rest (requirements-dev.txt)" \
 	  $(PIP) install --quiet -r requirements-dev.txt \
 	&& stage "this project, editable: helpers and instructor (pyproject.toml)" \
 	  $(PIP) install --quiet --no-deps --editable . \
@@ -179,7 +179,7 @@ data: $(STAMP)
 # (TESTS there): change the two together.
 # One test process per core (pytest-xdist), each test file whole in one of them, in order: the
 # notebook's cells (nbval) share one kernel.  Most of a grading test is spent waiting for a
-# kernel or a sandbox, which the other process uses.  noxfile.py's TESTS says the same.
+# kernel or a sandbox, which the other process uses.
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest -m "not slow" -n auto --dist loadfile
 
